@@ -1,0 +1,259 @@
+//! The clap front end of `icnet`: parses arguments, dispatches to the commands, and turns
+//! every failure into one sentence on stderr with a non-zero exit code.
+
+use crate::commands;
+use crate::profile::Profile;
+use crate::registry::parse_only;
+use crate::reproduce::ReproduceOptions;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  icnet reproduce                        regenerate everything (profile quick) into paper/
+  icnet reproduce --profile smoke        a quick sanity run into results/smoke/
+  icnet reproduce --only fig2 --jobs 2   just Fig. 2 (and what it depends on), 2 threads
+  icnet list                             experiments, the figure each makes, cache status
+  icnet simulate --model hh-1952 --stimulus sine --dt 0.01 --ms 80 --out results/sim
+  icnet bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2";
+
+/// Regenerates the figures and tables of He et al. (2024), "Network model with internal
+/// complexity bridges artificial intelligence and neuroscience".
+#[derive(Debug, Parser)]
+#[command(
+    name = "icnet",
+    version,
+    about = "Regenerate the figures and tables of He et al. (2024), \"Network model with internal \
+             complexity bridges artificial intelligence and neuroscience\".",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run (or reuse from the cache) the experiments and write figures, tables, index.md,
+    /// manifest.json and metrics.json.
+    #[command(after_help = "\
+Examples:
+  icnet reproduce                               profile quick into paper/
+  icnet reproduce --profile smoke --out /tmp/s  the CI sanity run
+  icnet reproduce --only fig2                   Fig. 2 only (dependencies are run or reused)
+  icnet reproduce --profile paper --jobs 2      full reference settings on 2 threads
+
+Finished runs are cached under --cache keyed by code version, config, data and seed, so an
+interrupted reproduce resumes where it stopped.")]
+    Reproduce(ReproduceArgs),
+    /// List the experiments, the paper figure or table each regenerates, its dependencies and
+    /// whether its runs are cached for each profile.
+    #[command(after_help = "Example:\n  icnet list --cache results/runs")]
+    List(ListArgs),
+    /// Simulate one neuron and write MODEL.csv, MODEL_spikes.csv and MODEL.svg/.png (plot of V).
+    #[command(after_help = "\
+Examples:
+  icnet simulate --model hh-modern --stimulus constant:amp=10 --dt 0.001 --ms 80 --out results/sim
+  icnet simulate --model tvlif2hh --stimulus sine --integrator rk4 --dt 0.01 --ms 80 --out results/sim
+  icnet simulate --model slif2hh --stimulus noise:mean=10,sd=2,seed=3 --dt 1 --ms 80 --out results/sim
+
+Models: hh-1952, hh-modern, lif, lif-discrete, tvlif, tvlif2hh, tvlif2hh-driven, slif2hh.
+Stimuli: <shape>[:key=value,...] with shape constant, step, sine, square, sawtooth, triangle, noise.
+Integrators: euler, rk4, exp-euler.")]
+    Simulate(SimulateArgs),
+    /// Measure simulation speed.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// Arguments of `icnet reproduce`.
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// Profile: smoke (CI sanity check), quick (scaled down, ~1 h on 2 cores) or paper (reference settings).
+    #[arg(long, default_value = "quick", value_name = "PROFILE")]
+    pub profile: String,
+    /// Only these experiments (comma-separated ids, see `icnet list`); their dependencies are run or reused too.
+    #[arg(long, value_name = "ID,ID…")]
+    pub only: Option<String>,
+    /// Output directory [default: paper for quick and paper, results/smoke for smoke].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: every core].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Run cache directory.
+    #[arg(long, value_name = "DIR", default_value = "results/runs")]
+    pub cache: PathBuf,
+}
+
+/// Arguments of `icnet list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Run cache directory to check.
+    #[arg(long, value_name = "DIR", default_value = "results/runs")]
+    pub cache: PathBuf,
+}
+
+/// Arguments of `icnet simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Model name, e.g. hh-1952, hh-modern, tvlif2hh (see below).
+    #[arg(long, value_name = "MODEL")]
+    pub model: String,
+    /// Stimulus, e.g. constant:amp=10, sine, noise:mean=10,sd=2,seed=3.
+    #[arg(long, value_name = "STIMULUS")]
+    pub stimulus: String,
+    /// Integrator: euler, rk4 or exp-euler.
+    #[arg(long, value_name = "INTEGRATOR", default_value = "euler")]
+    pub integrator: String,
+    /// Time step in ms.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 0.01,
+        allow_negative_numbers = true
+    )]
+    pub dt: f64,
+    /// Duration in ms.
+    #[arg(
+        long = "ms",
+        value_name = "MS",
+        default_value_t = 80.0,
+        allow_negative_numbers = true
+    )]
+    pub duration: f64,
+    /// Record every K-th step (spikes are detected at every step).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub record_every: usize,
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// N independent 1952-convention HH neurons (forward Euler, f64, constant currents spread
+    /// over 5–15 µA/cm², spike detection on); prints JSON with ns_per_neuron_step.
+    #[command(
+        after_help = "Example:\n  icnet bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2"
+    )]
+    Hh(BenchHhArgs),
+}
+
+/// Arguments of `icnet bench hh`.
+#[derive(Debug, Args)]
+pub struct BenchHhArgs {
+    /// Number of neurons.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub neurons: usize,
+    /// Simulated time in ms.
+    #[arg(
+        long = "ms",
+        value_name = "MS",
+        default_value_t = 100.0,
+        allow_negative_numbers = true
+    )]
+    pub duration: f64,
+    /// Time step in ms.
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 0.01,
+        allow_negative_numbers = true
+    )]
+    pub dt: f64,
+    /// Worker threads.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub threads: usize,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Reproduce(args) => {
+            let profile: Profile = args.profile.parse()?;
+            let only = args.only.as_deref().map(parse_only).transpose()?;
+            let out = args
+                .out
+                .unwrap_or_else(|| PathBuf::from(profile.default_out()));
+            let opts = ReproduceOptions {
+                profile,
+                only,
+                out,
+                cache: args.cache,
+                jobs: args.jobs,
+                command: std::env::args().collect(),
+            };
+            commands::reproduce::run(&opts)
+        }
+        Command::List(args) => commands::list::run(&args.cache),
+        Command::Simulate(args) => commands::simulate::run(&args),
+        Command::Bench(BenchCommand::Hh(args)) => commands::bench::run(&args),
+    }
+}
+
+/// Formats an error chain as one line: "outer: inner: cause".
+pub fn one_line(error: &anyhow::Error) -> String {
+    let text = format!("{error:#}");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Panics are bugs; report them as one line instead of a backtrace dump (unless the user
+/// asked for a backtrace).
+fn install_panic_hook() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal error ({message}{at}); this is a bug in icnet, please report it with RUST_BACKTRACE=1 output");
+    }));
+}
+
+/// Entry point of the binary; returns the process exit code.
+pub fn main() -> i32 {
+    install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn errors_become_one_line() {
+        let e = anyhow::anyhow!("inner\ncause").context("outer");
+        assert_eq!(one_line(&e), "outer: inner cause");
+    }
+}

@@ -1,0 +1,6 @@
+//! Implementations of the `icnet` subcommands.
+
+pub mod bench;
+pub mod list;
+pub mod reproduce;
+pub mod simulate;

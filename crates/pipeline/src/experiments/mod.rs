@@ -1,0 +1,40 @@
+//! The registered experiments, one module each.
+//!
+//! To add an experiment: write a module with a unit struct implementing
+//! [`crate::registry::Experiment`] (see `fig2.rs`), add it to [`all`], and give it
+//! a golden test. The registry orders experiments by their dependencies.
+
+pub mod fig2;
+
+use crate::registry::{Experiment, Registry};
+
+/// Every experiment, in the order `icnet list` shows them (dependencies are moved first).
+pub fn all() -> Vec<Box<dyn Experiment>> {
+    vec![Box::new(fig2::Fig2)]
+}
+
+/// The registry of every experiment.
+pub fn registry() -> anyhow::Result<Registry> {
+    Registry::new(all())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+    use crate::reproduce::plan;
+
+    #[test]
+    fn the_standard_registry_is_valid_and_plannable_for_every_profile() {
+        let registry = registry().unwrap();
+        assert!(registry.get("fig2").is_some());
+        let all: Vec<_> = registry.all().collect();
+        for profile in Profile::ALL {
+            let plans = plan(&all, profile).unwrap();
+            assert!(
+                plans.iter().all(|p| !p.runs.is_empty()),
+                "every experiment has a run"
+            );
+        }
+    }
+}

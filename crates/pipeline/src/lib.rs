@@ -1,0 +1,30 @@
+//! # icnet-pipeline
+//!
+//! The `icnet` command-line tool that regenerates every figure and table of He et al. (2024)
+//! from registered experiments (see `../shared/DESIGN.md`, "showyourwork"):
+//!
+//! - [`registry`]: the [`registry::Experiment`] trait, run specifications and the
+//!   registry with dependency closure;
+//! - [`cache`]: the run cache `<cache>/<hash>/record.json`, keyed by code version, config, data
+//!   checksums and seed, written atomically;
+//! - [`reproduce`]: runs (or reuses) the runs of the selected experiments, renders their outputs
+//!   and writes `index.md`, `manifest.json` and `metrics.json`;
+//! - [`output`]: the output contract (figures, tables, index, manifest, metrics);
+//! - [`experiments`]: the experiments themselves, one module each;
+//! - [`cli`]: the clap front end (`reproduce`, `list`, `simulate`, `bench`).
+
+pub mod cache;
+pub mod cli;
+pub mod commands;
+pub mod experiments;
+pub mod fsutil;
+pub mod hashing;
+pub mod output;
+pub mod profile;
+pub mod progress;
+pub mod provenance;
+pub mod registry;
+pub mod reproduce;
+
+pub use profile::Profile;
+pub use registry::{Experiment, Registry, RunSpec};
