@@ -97,7 +97,7 @@ impl FromStr for ModelKind {
 }
 
 /// What to simulate.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimulationSpec {
     /// The model.
     pub model: ModelKind,
@@ -111,6 +111,128 @@ pub struct SimulationSpec {
     pub duration: f64,
     /// Record every k-th step (1 = every step). Spikes are detected at every step.
     pub record_every: usize,
+    /// Parameter overrides `(name, value)` applied to the model's defaults, e.g.
+    /// `("C", 2.0)`; see [`SetParam`] for the names each model accepts.
+    #[serde(default)]
+    pub overrides: Vec<(String, f64)>,
+}
+
+/// Parameters that can be set by name (the paper's symbols), for command-line overrides.
+pub trait SetParam {
+    /// The names [`SetParam::set_param`] accepts.
+    fn param_names(&self) -> &'static [&'static str];
+    /// Sets `name` to `value`; unknown names are an error listing the valid ones.
+    /// Values are checked by the model's `validate`, not here.
+    fn set_param(&mut self, name: &str, value: f64) -> Result<(), NeuronError>;
+}
+
+fn unknown_param(model: &'static str, name: &str, names: &[&str]) -> NeuronError {
+    NeuronError::UnknownName {
+        kind: model,
+        name: name.to_string(),
+        expected: names.join(", "),
+    }
+}
+
+impl SetParam for HhParams {
+    fn param_names(&self) -> &'static [&'static str] {
+        &["C", "g_Na", "g_K", "g_L", "E_Na", "E_K", "E_L"]
+    }
+    fn set_param(&mut self, name: &str, value: f64) -> Result<(), NeuronError> {
+        let slot = match name {
+            "C" => &mut self.c_m,
+            "g_Na" => &mut self.g_na,
+            "g_K" => &mut self.g_k,
+            "g_L" => &mut self.g_l,
+            "E_Na" => &mut self.e_na,
+            "E_K" => &mut self.e_k,
+            "E_L" => &mut self.e_l,
+            _ => return Err(unknown_param("HH parameter", name, self.param_names())),
+        };
+        *slot = value;
+        Ok(())
+    }
+}
+
+impl SetParam for Lif {
+    fn param_names(&self) -> &'static [&'static str] {
+        &["tau", "u_rest", "R", "threshold", "u_reset"]
+    }
+    fn set_param(&mut self, name: &str, value: f64) -> Result<(), NeuronError> {
+        let slot = match name {
+            "tau" => &mut self.tau,
+            "u_rest" => &mut self.u_rest,
+            "R" => &mut self.r,
+            "threshold" => &mut self.threshold,
+            "u_reset" => &mut self.u_reset,
+            _ => return Err(unknown_param("LIF parameter", name, self.param_names())),
+        };
+        *slot = value;
+        Ok(())
+    }
+}
+
+impl SetParam for DiscreteLif {
+    fn param_names(&self) -> &'static [&'static str] {
+        &["decay", "threshold"]
+    }
+    fn set_param(&mut self, name: &str, value: f64) -> Result<(), NeuronError> {
+        let slot = match name {
+            "decay" => &mut self.decay,
+            "threshold" => &mut self.threshold,
+            _ => {
+                return Err(unknown_param(
+                    "discrete LIF parameter",
+                    name,
+                    self.param_names(),
+                ))
+            }
+        };
+        *slot = value;
+        Ok(())
+    }
+}
+
+impl SetParam for SLif2HhParams {
+    fn param_names(&self) -> &'static [&'static str] {
+        &["threshold", "reset", "leak", "gain", "weight"]
+    }
+    /// `leak`, `gain` and `weight` set every unit's value at once.
+    fn set_param(&mut self, name: &str, value: f64) -> Result<(), NeuronError> {
+        match name {
+            "threshold" => self.threshold = value,
+            "reset" => self.reset = value,
+            "leak" => self.leak = [value; 4],
+            "gain" => self.input_gain = [value; 3],
+            "weight" => self.weights = [value; 3],
+            _ => {
+                return Err(unknown_param(
+                    "s-LIF2HH parameter",
+                    name,
+                    self.param_names(),
+                ))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies `overrides` to `params`.
+fn with_overrides<P: SetParam>(
+    mut params: P,
+    overrides: &[(String, f64)],
+) -> Result<P, NeuronError> {
+    for (name, value) in overrides {
+        params.set_param(name, *value)?;
+    }
+    Ok(params)
+}
+
+/// The HH membrane of an HH-based model, with overrides applied and validated.
+fn hh_params(base: HhParams, overrides: &[(String, f64)]) -> Result<HhParams, NeuronError> {
+    let p = with_overrides(base, overrides)?;
+    p.validate()?;
+    Ok(p)
 }
 
 /// A recorded simulation.
@@ -162,11 +284,12 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
     let integ = spec.integrator;
     match spec.model {
         ModelKind::Hh1952 | ModelKind::HhModern => {
-            let p = if spec.model == ModelKind::Hh1952 {
+            let base = if spec.model == ModelKind::Hh1952 {
                 HhParams::hh1952()
             } else {
                 HhParams::modern()
             };
+            let p = hh_params(base, &spec.overrides)?;
             let mut s = initial_hh(&p);
             let mut det = SpikeDetector::new(p.convention.default_threshold_mv());
             for k in 0..=steps {
@@ -178,7 +301,8 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
             Ok(rec.finish(det.into_spikes()))
         }
         ModelKind::Lif => {
-            let lif = Lif::default();
+            let lif = with_overrides(Lif::default(), &spec.overrides)?;
+            lif.validate()?;
             let mut s = LifState { u: lif.u_rest };
             let mut spikes = Vec::new();
             for k in 0..=steps {
@@ -191,7 +315,8 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
             Ok(rec.finish(spikes))
         }
         ModelKind::LifDiscrete => {
-            let lif = DiscreteLif::default();
+            let lif = with_overrides(DiscreteLif::default(), &spec.overrides)?;
+            lif.validate()?;
             let mut s = DiscreteLifState::default();
             let mut spikes = Vec::new();
             for k in 0..=steps {
@@ -205,7 +330,7 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
             Ok(rec.finish(spikes))
         }
         ModelKind::TvLif => {
-            let p = HhParams::modern();
+            let p = hh_params(HhParams::modern(), &spec.overrides)?;
             let mut s = DrivenByHh {
                 hh: initial_hh(&p),
                 units: UnitPotentials::at(0.0),
@@ -225,7 +350,10 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
                         ("V", u.u),
                         ("V_HH", s.hh.v),
                         ("tau", p.c_m / g0.total()),
-                        ("u_rest", (g0.g_na * p.e_na + g0.g_k * p.e_k + g0.g_l * p.e_l) / g0.total()),
+                        (
+                            "u_rest",
+                            (g0.g_na * p.e_na + g0.g_k * p.e_k + g0.g_l * p.e_l) / g0.total(),
+                        ),
                     ]
                 })?;
                 let next = tvlif2hh::driven_by_hh_step(&p, &s, t, dt, integ, stim);
@@ -251,7 +379,7 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
             Ok(rec.finish(det.into_spikes()))
         }
         ModelKind::TvLif2Hh => {
-            let p = HhParams::modern();
+            let p = hh_params(HhParams::modern(), &spec.overrides)?;
             let mut s = TvLif2HhState::from_hh(&initial_hh(&p));
             let mut det = SpikeDetector::new(p.convention.default_threshold_mv());
             for k in 0..=steps {
@@ -271,7 +399,7 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
             Ok(rec.finish(det.into_spikes()))
         }
         ModelKind::TvLif2HhDriven => {
-            let p = HhParams::modern();
+            let p = hh_params(HhParams::modern(), &spec.overrides)?;
             let h0 = initial_hh(&p);
             let mut s = DrivenByHh {
                 hh: h0,
@@ -295,10 +423,13 @@ pub fn simulate(spec: &SimulationSpec) -> Result<Trace, NeuronError> {
             Ok(rec.finish(det.into_spikes()))
         }
         ModelKind::SLif2Hh => {
-            let p = SLif2HhParams {
-                dt,
-                ..SLif2HhParams::default()
-            };
+            let p = with_overrides(
+                SLif2HhParams {
+                    dt,
+                    ..SLif2HhParams::default()
+                },
+                &spec.overrides,
+            )?;
             p.validate()?;
             let mut s = SLif2HhState::default();
             let mut spikes = Vec::new();
@@ -425,6 +556,7 @@ mod tests {
             dt,
             duration: 40.0,
             record_every: 1,
+            overrides: Vec::new(),
         }
     }
 
@@ -432,11 +564,18 @@ mod tests {
     fn every_model_runs_with_every_integrator() {
         for &model in ModelKind::all() {
             for &integrator in Integrator::all() {
-                let dt = if model == ModelKind::SLif2Hh { 1.0 } else { 0.01 };
+                let dt = if model == ModelKind::SLif2Hh {
+                    1.0
+                } else {
+                    0.01
+                };
                 let trace = simulate(&spec(model, integrator, dt)).unwrap();
                 assert_eq!(trace.columns[0].0, "V");
                 assert_eq!(trace.column("V").unwrap().len(), trace.time.len());
-                assert!(!trace.spikes.is_empty(), "{model} with {integrator} never fired");
+                assert!(
+                    !trace.spikes.is_empty(),
+                    "{model} with {integrator} never fired"
+                );
             }
         }
     }
@@ -446,7 +585,11 @@ mod tests {
         let trace = simulate(&spec(ModelKind::TvLif, Integrator::Rk4, 0.01)).unwrap();
         let v = trace.column("V").unwrap();
         let v_hh = trace.column("V_HH").unwrap();
-        let max = v.iter().zip(v_hh).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let max = v
+            .iter()
+            .zip(v_hh)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
         assert!(max < 0.5, "tv-LIF deviates from HH by {max} mV");
     }
 
@@ -459,7 +602,18 @@ mod tests {
         s.dt = 0.01;
         s.record_every = 0;
         assert!(simulate(&s).is_err());
-        assert!("hh-1953".parse::<ModelKind>().unwrap_err().to_string().contains("hh-1952"));
+        let mut s = spec(ModelKind::HhModern, Integrator::Euler, 0.01);
+        s.overrides = vec![("C".into(), 0.0)];
+        assert!(simulate(&s).unwrap_err().to_string().contains("`C` is 0"));
+        s.overrides = vec![("g_Na".into(), f64::INFINITY)];
+        assert!(simulate(&s).unwrap_err().to_string().contains("g_Na"));
+        s.overrides = vec![("gNa".into(), 100.0)];
+        assert!(simulate(&s).unwrap_err().to_string().contains("g_Na"));
+        assert!("hh-1953"
+            .parse::<ModelKind>()
+            .unwrap_err()
+            .to_string()
+            .contains("hh-1952"));
     }
 
     #[test]
@@ -471,7 +625,10 @@ mod tests {
         match simulate(&s) {
             Err(NeuronError::Diverged { .. }) => {}
             Ok(trace) => {
-                assert!(trace.columns.iter().all(|(_, c)| c.iter().all(|x| x.is_finite())))
+                assert!(trace
+                    .columns
+                    .iter()
+                    .all(|(_, c)| c.iter().all(|x| x.is_finite())))
             }
             Err(e) => panic!("unexpected error {e}"),
         }

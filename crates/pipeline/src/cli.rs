@@ -71,7 +71,7 @@ Integrators: euler, rk4, exp-euler.")]
 /// Arguments of `icnet reproduce`.
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {
-    /// Profile: smoke (CI sanity check), quick (scaled down, ~1 h on 2 cores) or paper (reference settings).
+    /// Profile: smoke (CI sanity check), quick (scaled down to minutes on 2 cores) or paper (reference settings).
     #[arg(long, default_value = "quick", value_name = "PROFILE")]
     pub profile: String,
     /// Only these experiments (comma-separated ids, see `icnet list`); their dependencies are run or reused too.
@@ -127,6 +127,11 @@ pub struct SimulateArgs {
     /// Record every K-th step (spikes are detected at every step).
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub record_every: usize,
+    /// Override a model parameter by its paper symbol, e.g. --set C=2 --set g_Na=100
+    /// (HH: C, g_Na, g_K, g_L, E_Na, E_K, E_L; lif: tau, u_rest, R, threshold, u_reset;
+    /// lif-discrete: decay, threshold; slif2hh: threshold, reset, leak, gain, weight).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
     /// Output directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

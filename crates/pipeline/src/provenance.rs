@@ -46,7 +46,16 @@ impl Provenance {
         let commit = git(&["rev-parse", "HEAD"]).filter(|c| !c.is_empty());
         let dirty = commit
             .as_ref()
-            .and_then(|_| git(&["status", "--porcelain", "--", "crates", "Cargo.toml", "Cargo.lock"]))
+            .and_then(|_| {
+                git(&[
+                    "status",
+                    "--porcelain",
+                    "--",
+                    "crates",
+                    "Cargo.toml",
+                    "Cargo.lock",
+                ])
+            })
             .map(|s| !s.is_empty());
         Provenance {
             tool_version: TOOL_VERSION.to_string(),

@@ -355,6 +355,12 @@ fn simulate_writes_csv_and_plots_and_rejects_bad_input() {
         (vec!["--ms", "0"], "--ms"),
         (vec!["--record-every", "0"], "--record-every"),
         (vec!["--integrator", "leapfrog"], "leapfrog"),
+        (vec!["--set", "C=0"], "`C` is 0"),
+        (vec!["--set", "C=-1"], "`C`"),
+        (vec!["--set", "g_Na=NaN"], "g_Na"),
+        (vec!["--set", "g_K=inf"], "g_K"),
+        (vec!["--set", "gNa=100"], "gNa"),
+        (vec!["--set", "C"], "NAME=VALUE"),
     ] {
         let args: Vec<&str> = base.iter().copied().chain(extra).collect();
         assert_one_line_error(&icnet(dir, &args), needle);

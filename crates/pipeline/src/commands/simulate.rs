@@ -38,6 +38,19 @@ pub fn spec_from_args(args: &SimulateArgs) -> Result<SimulationSpec> {
         args.record_every >= 1,
         "--record-every must be at least 1 (1 records every step)"
     );
+    let overrides = args
+        .set
+        .iter()
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("invalid --set `{pair}`: write NAME=VALUE, e.g. --set C=2")
+            })?;
+            let value: f64 = value.trim().parse().map_err(|_| {
+                anyhow::anyhow!("invalid --set `{pair}`: `{value}` is not a number")
+            })?;
+            Ok((name.trim().to_string(), value))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(SimulationSpec {
         model,
         stimulus,
@@ -45,6 +58,7 @@ pub fn spec_from_args(args: &SimulateArgs) -> Result<SimulationSpec> {
         dt,
         duration,
         record_every: args.record_every,
+        overrides,
     })
 }
 
@@ -133,9 +147,10 @@ pub fn trace_figure(spec: &SimulationSpec, trace: &Trace) -> PanelGrid {
 /// Runs `icnet simulate`.
 pub fn run(args: &SimulateArgs) -> Result<()> {
     let spec = spec_from_args(args)?;
-    fsutil::ensure_writable_dir(&args.out, "--out")?;
+    // Simulate first: a parameter the model rejects must not leave an empty --out behind.
     let trace =
         simulate(&spec).map_err(|e| anyhow::anyhow!("cannot simulate {}: {e}", spec.model))?;
+    fsutil::ensure_writable_dir(&args.out, "--out")?;
     let name = spec.model.name();
     let csv = args.out.join(format!("{name}.csv"));
     let spikes = args.out.join(format!("{name}_spikes.csv"));

@@ -91,6 +91,7 @@ fn sim(model: &str, config: &Fig2Config) -> Result<Trace> {
         dt: config.dt_ms,
         duration: config.duration_ms,
         record_every: 1,
+        overrides: Vec::new(),
     };
     simulate(&spec).map_err(|e| anyhow::anyhow!("cannot simulate {model}: {e}"))
 }
