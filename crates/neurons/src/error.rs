@@ -53,7 +53,9 @@ pub enum NeuronError {
         reason: String,
     },
     /// The simulation produced a non-finite state (diverged).
-    #[error("the simulation diverged (non-finite {field}) at t = {t_ms} ms; reduce the time step `dt`")]
+    #[error(
+        "the simulation diverged (non-finite {field}) at t = {t_ms} ms; reduce the time step `dt`"
+    )]
     Diverged {
         /// State variable that became non-finite.
         field: &'static str,

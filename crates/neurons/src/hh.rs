@@ -352,7 +352,8 @@ pub fn exp_euler_step(params: &HhParams, s: &HhState, dt: f64, current: f64) -> 
     let r = rates(params.convention, s.v);
     let g = params.conductances(s.m, s.h, s.n);
     let g_total = g.total();
-    let v_inf = (g.g_na * params.e_na + g.g_k * params.e_k + g.g_l * params.e_l + current) / g_total;
+    let v_inf =
+        (g.g_na * params.e_na + g.g_k * params.e_k + g.g_l * params.e_l + current) / g_total;
     HhState {
         v: v_inf + (s.v - v_inf) * (-dt * g_total / params.c_m).exp(),
         m: rush_larsen(s.m, r.alpha_m, r.beta_m, dt),
@@ -405,7 +406,10 @@ mod tests {
     fn validation_rejects_bad_parameters() {
         let mut p = HhParams::hh1952();
         p.c_m = 0.0;
-        assert!(matches!(p.validate(), Err(NeuronError::NotPositive { field: "C", .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(NeuronError::NotPositive { field: "C", .. })
+        ));
         let mut p = HhParams::hh1952();
         p.g_na = f64::NAN;
         assert!(p.validate().is_err());

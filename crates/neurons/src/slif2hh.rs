@@ -82,10 +82,10 @@ impl SLif2HhParams {
     pub fn step(&self, state: &SLif2HhState, current: f64) -> (SLif2HhState, bool) {
         let dt = self.dt;
         let mut u = state.u;
-        for j in 0..3 {
-            u[j] += dt * (-self.leak[j] * u[j] + self.input_gain[j] * current);
+        for ((u_j, leak), gain) in u.iter_mut().zip(&self.leak).zip(&self.input_gain) {
+            *u_j += dt * (-leak * *u_j + gain * current);
         }
-        let drive: f64 = (0..3).map(|j| self.weights[j] * u[j]).sum();
+        let drive: f64 = self.weights.iter().zip(&u).map(|(w, u_j)| w * u_j).sum();
         u[3] += dt * (-self.leak[3] * u[3] + drive);
         if u.iter().all(|&x| x > self.threshold) {
             (SLif2HhState { u: [self.reset; 4] }, true)

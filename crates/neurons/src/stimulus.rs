@@ -260,9 +260,9 @@ impl Stimulus {
         };
         if let Stimulus::Noise { seed, .. } = self {
             if key == "seed" {
-                *seed = value
-                    .parse()
-                    .map_err(|_| parse_err(format!("seed `{value}` is not a non-negative integer")))?;
+                *seed = value.parse().map_err(|_| {
+                    parse_err(format!("seed `{value}` is not a non-negative integer"))
+                })?;
                 return Ok(());
             }
         }
@@ -328,7 +328,11 @@ impl FromStr for Stimulus {
             None => (text.trim(), None),
         };
         let mut stimulus = Stimulus::default_for(shape)?;
-        for pair in rest.into_iter().flat_map(|r| r.split(',')).filter(|p| !p.trim().is_empty()) {
+        for pair in rest
+            .into_iter()
+            .flat_map(|r| r.split(','))
+            .filter(|p| !p.trim().is_empty())
+        {
             let (key, value) = pair.split_once('=').ok_or_else(|| NeuronError::Parse {
                 what: "stimulus",
                 text: text.to_string(),
@@ -397,8 +401,15 @@ mod tests {
 
     #[test]
     fn bad_text_is_rejected_with_a_reason() {
-        assert!("blah".parse::<Stimulus>().unwrap_err().to_string().contains("unknown stimulus"));
-        let e = "constant:freq=3".parse::<Stimulus>().unwrap_err().to_string();
+        assert!("blah"
+            .parse::<Stimulus>()
+            .unwrap_err()
+            .to_string()
+            .contains("unknown stimulus"));
+        let e = "constant:freq=3"
+            .parse::<Stimulus>()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("freq") && e.contains("amp"), "{e}");
         assert!("constant:amp=x".parse::<Stimulus>().is_err());
         assert!("constant:amp=NaN".parse::<Stimulus>().is_err());

@@ -39,7 +39,13 @@ pub struct UnitPotentials {
     /// Integrating unit u₄.
     pub u4: f64,
 }
-crate::impl_ode_state!(UnitPotentials { u_na, u_k, u_l, f, u4 });
+crate::impl_ode_state!(UnitPotentials {
+    u_na,
+    u_k,
+    u_l,
+    f,
+    u4
+});
 
 impl UnitPotentials {
     /// The network's output potential V = F + u₄.
@@ -94,8 +100,7 @@ impl UnitPotentials {
         let f = self.f
             + (g.g_na * (u_na - self.u_na) + g.g_k * (u_k - self.u_k) + g.g_l * (u_l - self.u_l))
                 / p.c_m;
-        let u4_inf =
-            -self.f + (g.g_na * self.u_na + g.g_k * self.u_k + g.g_l * self.u_l) / g_total;
+        let u4_inf = -self.f + (g.g_na * self.u_na + g.g_k * self.u_k + g.g_l * self.u_l) / g_total;
         let u4 = u4_inf + (self.u4 - u4_inf) * (-dt * g_total / p.c_m).exp();
         UnitPotentials {
             u_na,
@@ -354,7 +359,10 @@ mod tests {
     fn euler_and_rk4_preserve_the_identity() {
         for integrator in [Integrator::Euler, Integrator::Rk4] {
             let (closed, driven) = max_difference(integrator, 0.01, 50.0);
-            assert!(closed < 1e-9, "{integrator}: closed loop differs by {closed} mV");
+            assert!(
+                closed < 1e-9,
+                "{integrator}: closed loop differs by {closed} mV"
+            );
             assert!(driven < 1e-9, "{integrator}: driven differs by {driven} mV");
         }
     }

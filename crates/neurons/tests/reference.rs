@@ -103,7 +103,12 @@ fn max_shift(ours: &[f64], reference: &[f64], what: &str) -> f64 {
 fn our_resting_state_is_the_reference_one() {
     let f = fixture();
     let rest = HhState::resting(&f.params);
-    assert!((rest.v - f.initial.v).abs() < 1e-9, "{} vs {}", rest.v, f.initial.v);
+    assert!(
+        (rest.v - f.initial.v).abs() < 1e-9,
+        "{} vs {}",
+        rest.v,
+        f.initial.v
+    );
     assert!((rest.m - f.initial.m).abs() < 1e-9);
     assert!((rest.h - f.initial.h).abs() < 1e-9);
     assert!((rest.n - f.initial.n).abs() < 1e-9);
@@ -115,7 +120,11 @@ fn rk4_matches_the_reference_spike_times() {
     let mut worst = 0.0f64;
     for case in &f.cases {
         let ours = scalar_spikes(&f, case.current, Integrator::Rk4, 0.001);
-        worst = worst.max(max_shift(&ours, &case.spikes, &format!("RK4, I = {}", case.current)));
+        worst = worst.max(max_shift(
+            &ours,
+            &case.spikes,
+            &format!("RK4, I = {}", case.current),
+        ));
     }
     eprintln!("RK4 dt 0.001 ms: max spike-time shift {worst:.3e} ms");
     assert!(worst < 1e-5, "max shift {worst} ms");
@@ -138,10 +147,16 @@ fn first_order_schemes_match_to_their_accuracy() {
         eprintln!(
             "{integrator} dt 0.001 ms: first spike within {worst_first:.3e} ms, any spike within {worst_any:.3e} ms"
         );
-        assert!(worst_first < 1e-2, "{integrator}: first spike off by {worst_first} ms");
+        assert!(
+            worst_first < 1e-2,
+            "{integrator}: first spike off by {worst_first} ms"
+        );
         // Later spikes near the 1→2-spike boundary (I = 6, 0.03 above it) move ~0.2 ms
         // per 0.01 µA/cm² of current (fixture notes), so they amplify the O(dt) error.
-        assert!(worst_any < 0.1, "{integrator}: a spike off by {worst_any} ms");
+        assert!(
+            worst_any < 0.1,
+            "{integrator}: a spike off by {worst_any} ms"
+        );
     }
 }
 
