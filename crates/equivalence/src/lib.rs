@@ -17,6 +17,7 @@
 pub mod chain;
 pub mod cmaes;
 pub mod error;
+pub mod exact;
 pub mod linalg;
 pub mod metrics;
 

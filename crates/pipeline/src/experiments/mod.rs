@@ -4,13 +4,21 @@
 //! [`crate::registry::Experiment`] (see `fig2.rs`), add it to [`all`], and give it
 //! a golden test. The registry orders experiments by their dependencies.
 
+pub mod equivalence;
 pub mod fig2;
+pub mod s2_1;
+pub mod s2_2;
 
 use crate::registry::{Experiment, Registry};
 
 /// Every experiment, in the order `icnet list` shows them (dependencies are moved first).
 pub fn all() -> Vec<Box<dyn Experiment>> {
-    vec![Box::new(fig2::Fig2)]
+    vec![
+        Box::new(fig2::Fig2),
+        Box::new(s2_1::S2XorCircuit),
+        Box::new(s2_2::S2FullyConnected),
+        Box::new(equivalence::Equivalence),
+    ]
 }
 
 /// The registry of every experiment.
