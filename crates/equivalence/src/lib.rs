@@ -18,8 +18,10 @@ pub mod chain;
 pub mod cmaes;
 pub mod error;
 pub mod exact;
+pub mod fit;
 pub mod linalg;
 pub mod metrics;
+pub mod topology;
 
 pub use cmaes::{Problem, Rejected};
 pub use error::{ChainError, CmaesError, MetricError};

@@ -6,8 +6,10 @@
 
 pub mod equivalence;
 pub mod fig2;
+pub mod fig3d;
 pub mod s2_1;
 pub mod s2_2;
+pub mod topology;
 
 use crate::registry::{Experiment, Registry};
 
@@ -18,6 +20,8 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(s2_1::S2XorCircuit),
         Box::new(s2_2::S2FullyConnected),
         Box::new(equivalence::Equivalence),
+        Box::new(fig3d::Fig3d),
+        Box::new(topology::TopologySweep),
     ]
 }
 
