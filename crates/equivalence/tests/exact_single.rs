@@ -1,7 +1,7 @@
 //! The single-neuron exactness grid on small cases: agreement to rounding, convergence at
 //! the integrator's order, and divergence of all three models at the same step.
 
-use icnet_equivalence::exact::single::{fitted_order, run_single_neuron, SingleNeuronSetting};
+use icnet_equivalence::exact::single::{run_single_neuron, SingleNeuronSetting};
 use icnet_neurons::stimulus::Stimulus;
 use icnet_neurons::Integrator;
 
@@ -50,20 +50,8 @@ fn errors_fall_at_the_integrator_order_for_both_models() {
     })
     .unwrap();
     for (integrator, expected) in [(Integrator::Euler, 1.0), (Integrator::Rk4, 4.0)] {
-        let cells: Vec<_> = result
-            .cells
-            .iter()
-            .filter(|c| c.integrator == integrator)
-            .collect();
-        let hh: Vec<_> = cells.iter().map(|c| (c.dt_ms, c.error_hh_mv)).collect();
-        let tv: Vec<_> = cells
-            .iter()
-            .map(|c| (c.dt_ms, c.error_closed_loop_mv))
-            .collect();
-        let (p_hh, p_tv) = (
-            fitted_order(&hh, 0.01).unwrap(),
-            fitted_order(&tv, 0.01).unwrap(),
-        );
+        let (p_hh, p_tv) = result.orders(integrator, 0.01);
+        let (p_hh, p_tv) = (p_hh.unwrap(), p_tv.unwrap());
         // The square wave jumps on the grid; one-sided sampling keeps RK4 at order 4.
         assert!(
             (p_hh - expected).abs() < 0.2,

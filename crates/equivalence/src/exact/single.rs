@@ -157,6 +157,24 @@ pub struct SingleNeuronResult {
     pub cells: Vec<CellResult>,
 }
 
+impl SingleNeuronResult {
+    /// Measured order of `integrator` for (HH, closed-loop tv-LIF2HH): the slopes of
+    /// error against dt fitted over the cells with dt ≤ `max_dt_ms` (see [`fitted_order`]).
+    pub fn orders(&self, integrator: Integrator, max_dt_ms: f64) -> (Option<f64>, Option<f64>) {
+        let cells: Vec<&CellResult> = self
+            .cells
+            .iter()
+            .filter(|c| c.integrator == integrator)
+            .collect();
+        let hh: Vec<_> = cells.iter().map(|c| (c.dt_ms, c.error_hh_mv)).collect();
+        let tv: Vec<_> = cells
+            .iter()
+            .map(|c| (c.dt_ms, c.error_closed_loop_mv))
+            .collect();
+        (fitted_order(&hh, max_dt_ms), fitted_order(&tv, max_dt_ms))
+    }
+}
+
 /// Runs the grid and the reference for one stimulus.
 pub fn run_single_neuron(setting: &SingleNeuronSetting) -> Result<SingleNeuronResult, ExactError> {
     setting.validate()?;

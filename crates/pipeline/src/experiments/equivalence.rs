@@ -19,8 +19,7 @@ use crate::profile::Profile;
 use crate::registry::{Experiment, RenderContext, Rendered, RunContext, RunRecord, RunSpec};
 use anyhow::{Context, Result};
 use icnet_equivalence::exact::single::{
-    fitted_order, median, run_single_neuron, CellResult, SingleNeuronResult, SingleNeuronSetting,
-    FIT_MAX_DT_MS,
+    median, run_single_neuron, CellResult, SingleNeuronResult, SingleNeuronSetting, FIT_MAX_DT_MS,
 };
 use icnet_equivalence::exact::stimuli::{random_label, random_stimuli};
 use icnet_neurons::stimulus::Stimulus;
@@ -63,21 +62,7 @@ pub(crate) struct StimulusRun {
 impl StimulusRun {
     /// Measured order (HH, tv-LIF2HH) of `integrator` over dt ≤ [`FIT_MAX_DT_MS`].
     pub fn orders(&self, integrator: Integrator) -> (Option<f64>, Option<f64>) {
-        let cells: Vec<&CellResult> = self
-            .result
-            .cells
-            .iter()
-            .filter(|c| c.integrator == integrator)
-            .collect();
-        let hh: Vec<_> = cells.iter().map(|c| (c.dt_ms, c.error_hh_mv)).collect();
-        let tv: Vec<_> = cells
-            .iter()
-            .map(|c| (c.dt_ms, c.error_closed_loop_mv))
-            .collect();
-        (
-            fitted_order(&hh, FIT_MAX_DT_MS),
-            fitted_order(&tv, FIT_MAX_DT_MS),
-        )
+        self.result.orders(integrator, FIT_MAX_DT_MS)
     }
 }
 
