@@ -1,0 +1,1 @@
+//! Dataset sources and the Multi-MNIST family (work in progress).

@@ -1,0 +1,1 @@
+//! Spiking-network training engine (work in progress).
