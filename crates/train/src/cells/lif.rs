@@ -1,0 +1,151 @@
+//! The discrete LIF cell of every learning model (PAPER.md §2.2):
+//! `u[t] = λ·u[t−1]·(1 − s[t−1]) + I[t]`, `s[t] = H(u[t] − θ)`, `u[−1] = s[−1] = 0`.
+//!
+//! Backward (the reset's dependence on the previous spike is differentiated too, as in the
+//! reference, not detached):
+//! `δu[t] = (∂L/∂s[t] − λ·u[t]·δu[t+1])·H'(u[t]) + λ·(1 − s[t])·δu[t+1]`, and
+//! `∂L/∂I[t] = δu[t]`.
+
+use super::{for_each_chunk, Drive, SharedMut, SpikeGrad};
+use crate::scalar::Scalar;
+use crate::spike::{with_spike_kernel, SpikeFn, SpikeKernel};
+
+/// A layer of discrete LIF units.
+#[derive(Clone, Copy, Debug)]
+pub struct LifCell<S> {
+    /// λ, the membrane decay per step.
+    pub decay: S,
+    /// H and its surrogate.
+    pub spike: SpikeFn<S>,
+}
+
+/// What the backward pass of [`LifCell`] needs: membrane potentials and spikes, `T × len`.
+#[derive(Clone, Debug, Default)]
+pub struct LifTape<S> {
+    /// Number of steps T.
+    pub steps: usize,
+    /// Number of units.
+    pub len: usize,
+    /// u[t], time-major.
+    pub u: Vec<S>,
+    /// s[t], time-major.
+    pub s: Vec<S>,
+}
+
+/// One time step of a slab of units: `u ← λ·u·(1 − s) + I`, `s ← H(u − θ)`.
+#[inline(always)]
+fn step_slab<S: Scalar, K: SpikeKernel<S>>(
+    k: K,
+    decay: S,
+    drive: &[S],
+    u: &mut [S],
+    s: &mut [S],
+    count: &mut [S],
+) {
+    for (((u, s), c), &i) in u
+        .iter_mut()
+        .zip(s.iter_mut())
+        .zip(count.iter_mut())
+        .zip(drive)
+    {
+        *u = decay * *u * (S::one() - *s) + i;
+        *s = k.value(*u);
+        *c += *s;
+    }
+}
+
+/// One backward step of a slab: updates the adjoint `du` (∂L/∂u[t+1] on entry, ∂L/∂u[t]
+/// on exit).
+#[inline(always)]
+fn back_slab<S: Scalar, K: SpikeKernel<S>>(
+    k: K,
+    decay: S,
+    g: &[S],
+    u: &[S],
+    s: &[S],
+    du: &mut [S],
+) {
+    for (((d, &g), &u), &s) in du.iter_mut().zip(g).zip(u).zip(s) {
+        let gs = g - decay * u * *d;
+        *d = gs * k.grad(u) + decay * (S::one() - s) * *d;
+    }
+}
+
+impl<S: Scalar> LifCell<S> {
+    /// Runs `steps` steps from rest; records the tape and writes the mean spike rate
+    /// `Σ_t s[t] / T` of each unit into `rate` (length `len`).
+    pub fn forward(
+        &self,
+        drive: Drive<'_, S>,
+        steps: usize,
+        len: usize,
+        tape: &mut LifTape<S>,
+        rate: &mut [S],
+    ) {
+        drive.check(steps, len);
+        assert_eq!(rate.len(), len, "rate buffer has the wrong length");
+        tape.steps = steps;
+        tape.len = len;
+        tape.u.resize(steps * len, S::zero());
+        tape.s.resize(steps * len, S::zero());
+        let (u_out, s_out, r_out) = (
+            SharedMut::new(&mut tape.u),
+            SharedMut::new(&mut tape.s),
+            SharedMut::new(rate),
+        );
+        let inv_t = S::one() / S::c(steps as f64);
+        let decay = self.decay;
+        with_spike_kernel!(self.spike, k => {
+            for_each_chunk(len, |range| {
+                let (start, n) = (range.start, range.len());
+                let (mut u, mut s) = (vec![S::zero(); n], vec![S::zero(); n]);
+                // SAFETY: each chunk owns its unit range in every buffer.
+                let count = unsafe { r_out.slice(start, n) };
+                count.iter_mut().for_each(|c| *c = S::zero());
+                for t in 0..steps {
+                    step_slab(k, decay, drive.slab(t, len, start, n), &mut u, &mut s, count);
+                    // SAFETY: as above.
+                    unsafe {
+                        u_out.slice(t * len + start, n).copy_from_slice(&u);
+                        s_out.slice(t * len + start, n).copy_from_slice(&s);
+                    }
+                }
+                count.iter_mut().for_each(|c| *c *= inv_t);
+            });
+        });
+    }
+
+    /// Backpropagates through time. `grad_drive` receives `∂L/∂I`: length `len` (summed
+    /// over steps) for a static drive, `T × len` for a per-step drive.
+    pub fn backward(&self, tape: &LifTape<S>, grad: SpikeGrad<'_, S>, grad_drive: &mut [S]) {
+        let (steps, len) = (tape.steps, tape.len);
+        let summed = grad_drive.len() == len;
+        assert!(
+            summed || grad_drive.len() == steps * len,
+            "drive-gradient buffer has the wrong length"
+        );
+        let out = SharedMut::new(grad_drive);
+        let decay = self.decay;
+        with_spike_kernel!(self.spike, k => {
+            for_each_chunk(len, |range| {
+                let (start, n) = (range.start, range.len());
+                let mut du = vec![S::zero(); n];
+                let mut total = vec![S::zero(); n];
+                for t in (0..steps).rev() {
+                    let span = t * len + start..t * len + start + n;
+                    back_slab(k, decay, grad.slab(t, len, start, n), &tape.u[span.clone()], &tape.s[span], &mut du);
+                    if summed {
+                        total.iter_mut().zip(&du).for_each(|(a, &d)| *a += d);
+                    } else {
+                        // SAFETY: each chunk owns its unit range.
+                        unsafe { out.slice(t * len + start, n).copy_from_slice(&du) };
+                    }
+                }
+                if summed {
+                    // SAFETY: as above.
+                    unsafe { out.slice(start, n).copy_from_slice(&total) };
+                }
+            });
+        });
+    }
+}

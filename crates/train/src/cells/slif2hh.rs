@@ -1,0 +1,190 @@
+//! The s-LIF2HH cell (PAPER.md §2.4 as a learning layer): each unit is four discrete LIF
+//! compartments. Compartments 1–3 integrate their own input maps; compartment 4 integrates
+//! a learned weighted sum of their membrane potentials, through one 3→1 map `(a, c)`
+//! shared by the whole layer:
+//!
+//! `u_c[t] = λ·u_c[t−1]·(1 − s_c[t−1]) + I_c[t]` (c = 1, 2, 3),
+//! `u_4[t] = λ·u_4[t−1]·(1 − s_4[t−1]) + a₁u_1[t] + a₂u_2[t] + a₃u_3[t] + c`,
+//! `s_c[t] = H(u_c[t] − θ)` for all four; all four spike trains are outputs (4N per row).
+//!
+//! Backward: compartment 4 is an ordinary LIF with drive `a·u[t] + c`; its adjoint `δu_4[t]`
+//! flows into `δu_c[t]` with weight `a_c`, and `∂L/∂a_c = Σ δu_4[t]·u_c[t]`, `∂L/∂c = Σ δu_4[t]`.
+
+use super::{for_each_chunk, ordered_sum, SharedMut};
+use crate::scalar::Scalar;
+use crate::spike::{with_spike_kernel, SpikeFn, SpikeKernel};
+
+/// A layer of s-LIF2HH units.
+#[derive(Clone, Copy, Debug)]
+pub struct SLif2HhCell<S> {
+    /// λ of all four compartments.
+    pub decay: S,
+    /// H and its surrogate.
+    pub spike: SpikeFn<S>,
+}
+
+/// What the backward pass of [`SLif2HhCell`] needs: `u` and `s` of the four compartments,
+/// each `T × len`, compartment-major.
+#[derive(Clone, Debug, Default)]
+pub struct SLif2HhTape<S> {
+    /// Number of steps T.
+    pub steps: usize,
+    /// Units (rows × neurons).
+    pub len: usize,
+    /// Membrane potentials, `[4][T][len]`.
+    pub u: Vec<S>,
+    /// Spikes, `[4][T][len]`.
+    pub s: Vec<S>,
+}
+
+impl<S: Scalar> SLif2HhCell<S> {
+    /// Runs T steps from rest under three static drives (`len` each) and the 3→1 map
+    /// `mix = [a₁, a₂, a₃, c]`. Writes the mean rates of the four compartments into
+    /// `rate`, laid out per row as `[compartment 1 | 2 | 3 | 4]` blocks of `neurons`
+    /// (the order the readout sees; `rate.len() = 4·len`).
+    pub fn forward(
+        &self,
+        drives: [&[S]; 3],
+        mix: &[S],
+        neurons: usize,
+        steps: usize,
+        tape: &mut SLif2HhTape<S>,
+        rate: &mut [S],
+    ) {
+        let len = drives[0].len();
+        assert!(
+            drives.iter().all(|d| d.len() == len),
+            "drives differ in length"
+        );
+        assert_eq!(mix.len(), 4, "the 3→1 map has three weights and a bias");
+        assert_eq!(rate.len(), 4 * len, "rate buffer has the wrong length");
+        assert_eq!(len % neurons, 0, "units are not whole rows of neurons");
+        tape.steps = steps;
+        tape.len = len;
+        tape.u.resize(4 * steps * len, S::zero());
+        tape.s.resize(4 * steps * len, S::zero());
+        let (u_out, s_out, r_out) = (
+            SharedMut::new(&mut tape.u),
+            SharedMut::new(&mut tape.s),
+            SharedMut::new(rate),
+        );
+        let inv_t = S::one() / S::c(steps as f64);
+        let decay = self.decay;
+        let slab = steps * len;
+        with_spike_kernel!(self.spike, k => {
+            for_each_chunk(len, |range| {
+                let (start, cnt) = (range.start, range.len());
+                let mut u: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
+                let mut s: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
+                let mut count: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
+                let mut into_4 = vec![S::zero(); cnt];
+                for t in 0..steps {
+                    into_4.iter_mut().for_each(|x| *x = mix[3]);
+                    for c in 0..4 {
+                        let (uc, sc, nc) = (&mut u[c], &mut s[c], &mut count[c]);
+                        let drive = if c < 3 { &drives[c][start..start + cnt] } else { &into_4[..] };
+                        for (((u, s), n), &i) in uc.iter_mut().zip(sc.iter_mut()).zip(nc.iter_mut()).zip(drive) {
+                            *u = decay * *u * (S::one() - *s) + i;
+                            *s = k.value(*u);
+                            *n += *s;
+                        }
+                        if c < 3 {
+                            let a = mix[c];
+                            into_4.iter_mut().zip(uc.iter()).for_each(|(x, &u)| *x += a * u);
+                        }
+                        // SAFETY: each chunk owns its unit range in every buffer.
+                        unsafe {
+                            u_out.slice(c * slab + t * len + start, cnt).copy_from_slice(uc);
+                            s_out.slice(c * slab + t * len + start, cnt).copy_from_slice(sc);
+                        }
+                    }
+                }
+                for (j, i) in range.enumerate() {
+                    let (row, nrn) = (i / neurons, i % neurons);
+                    for (c, nc) in count.iter().enumerate() {
+                        // SAFETY: feature (row, c, nrn) belongs to unit i of this chunk.
+                        unsafe { r_out.write(row * 4 * neurons + c * neurons + nrn, nc[j] * inv_t) };
+                    }
+                }
+            });
+        });
+    }
+
+    /// Backpropagates a mean-rate gradient `grad_rate` (∂L/∂rate, layout as `rate`; the
+    /// cell applies the 1/T of the mean itself) into the time-summed gradients of the three
+    /// drives, and accumulates `∂L/∂mix` into `grad_mix`.
+    pub fn backward(
+        &self,
+        tape: &SLif2HhTape<S>,
+        mix: &[S],
+        neurons: usize,
+        grad_rate: &[S],
+        grad_drives: [&mut [S]; 3],
+        grad_mix: &mut [S],
+    ) {
+        let (steps, len) = (tape.steps, tape.len);
+        assert_eq!(
+            grad_rate.len(),
+            4 * len,
+            "rate-gradient buffer has the wrong length"
+        );
+        let inv_t = S::one() / S::c(steps as f64);
+        let outs = grad_drives.map(|g| {
+            assert_eq!(g.len(), len, "drive-gradient buffer has the wrong length");
+            SharedMut::new(g)
+        });
+        let decay = self.decay;
+        let slab = steps * len;
+        let parts = with_spike_kernel!(self.spike, k => {
+            for_each_chunk(len, |range| {
+                let (start, cnt) = (range.start, range.len());
+                // Per-step spike gradients of the four compartments (uniform over time).
+                let g: [Vec<S>; 4] = std::array::from_fn(|c| {
+                    range
+                        .clone()
+                        .map(|i| {
+                            let (row, nrn) = (i / neurons, i % neurons);
+                            grad_rate[row * 4 * neurons + c * neurons + nrn] * inv_t
+                        })
+                        .collect()
+                });
+                let mut du: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
+                let mut total: [Vec<S>; 3] = std::array::from_fn(|_| vec![S::zero(); cnt]);
+                let mut gmix = vec![S::zero(); 4];
+                for t in (0..steps).rev() {
+                    let span = |c: usize| c * slab + t * len + start..c * slab + t * len + start + cnt;
+                    // Compartment 4 first: its adjoint feeds the other three at the same t.
+                    {
+                        let (u4, s4) = (&tape.u[span(3)], &tape.s[span(3)]);
+                        for (((d, &g), &u), &s) in du[3].iter_mut().zip(&g[3]).zip(u4).zip(s4) {
+                            let gs = g - decay * u * *d;
+                            *d = gs * k.grad(u) + decay * (S::one() - s) * *d;
+                        }
+                        gmix[3] += du[3].iter().copied().sum::<S>();
+                    }
+                    let [d1, d2, d3, d4] = &mut du;
+                    for (c, dc) in [d1, d2, d3].into_iter().enumerate() {
+                        let (uc, sc) = (&tape.u[span(c)], &tape.s[span(c)]);
+                        let a = mix[c];
+                        let mut dot = S::zero();
+                        for ((((d, &g), &u), &s), &d4) in dc.iter_mut().zip(&g[c]).zip(uc).zip(sc).zip(d4.iter()) {
+                            dot += d4 * u;
+                            let gs = g - decay * u * *d;
+                            *d = gs * k.grad(u) + decay * (S::one() - s) * *d + a * d4;
+                        }
+                        gmix[c] += dot;
+                        total[c].iter_mut().zip(dc.iter()).for_each(|(x, &d)| *x += d);
+                    }
+                }
+                for (c, tc) in total.iter().enumerate() {
+                    // SAFETY: each chunk owns its unit range.
+                    unsafe { outs[c].slice(start, cnt).copy_from_slice(tc) };
+                }
+                gmix
+            })
+        });
+        for (g, p) in grad_mix.iter_mut().zip(ordered_sum(&parts, 4)) {
+            *g += p;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Dense matrix products, the only place the engine spends serious FLOPs.
+//!
+//! A thin, strided wrapper over the `gemm` crate (blocked, SIMD micro-kernels, rayon
+//! parallelism over output blocks — never over the reduction dimension, so the result of a
+//! product does not depend on the thread count). Transposes are free: a [`MatRef`] carries
+//! row and column strides, and `.t()` swaps them.
+
+use crate::scalar::Scalar;
+
+/// A read-only strided view of a row-major (or transposed) matrix.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a, S> {
+    data: &'a [S],
+    rows: usize,
+    cols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+impl<'a, S> MatRef<'a, S> {
+    /// A `rows × cols` row-major matrix stored in `data` (length exactly `rows * cols`).
+    ///
+    /// # Panics
+    /// If `data.len() != rows * cols` — a shape bug in the caller, never a data error.
+    pub fn new(data: &'a [S], rows: usize, cols: usize) -> Self {
+        assert_eq!(
+            data.len(),
+            rows * cols,
+            "matrix buffer has the wrong length"
+        );
+        Self {
+            data,
+            rows,
+            cols,
+            row_stride: cols as isize,
+            col_stride: 1,
+        }
+    }
+
+    /// The transpose (no copy).
+    pub fn t(self) -> Self {
+        Self {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+}
+
+/// Products smaller than this many multiply–adds run on the calling thread: splitting
+/// them costs more than it saves.
+const PARALLEL_MIN_WORK: usize = 1 << 20;
+
+/// `c = a · b` (when `accumulate` is false) or `c += a · b`, with `c` a row-major
+/// `a.rows() × b.cols()` buffer.
+///
+/// # Panics
+/// On inconsistent shapes (a caller bug).
+pub fn matmul<S: Scalar>(c: &mut [S], a: MatRef<'_, S>, b: MatRef<'_, S>, accumulate: bool) {
+    assert_eq!(
+        a.cols, b.rows,
+        "inner dimensions of a matrix product differ"
+    );
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    assert_eq!(
+        c.len(),
+        m * n,
+        "output buffer of a matrix product has the wrong length"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c.iter_mut().for_each(|x| *x = S::zero());
+        }
+        return;
+    }
+    let threads = rayon::current_num_threads();
+    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the views were built from slices whose lengths match their shapes and
+    // strides (checked in `MatRef::new`, preserved by `t`), `c` holds m × n elements with
+    // row stride n, and `c` cannot alias `a` or `b` (it is a unique borrow).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.col_stride,
+            a.row_stride,
+            b.data.as_ptr(),
+            b.col_stride,
+            b.row_stride,
+            S::one(),
+            S::one(),
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[f64], b: &[f64], m: usize, k: usize, n: usize) -> Vec<f64> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn products_and_transposes_match_the_definition() {
+        let (m, k, n) = (7, 5, 3);
+        let a: Vec<f64> = (0..m * k).map(|i| (i as f64 * 0.37).sin()).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| (i as f64 * 0.91).cos()).collect();
+        let want = naive(&a, &b, m, k, n);
+        let mut c = vec![0.0; m * n];
+        matmul(&mut c, MatRef::new(&a, m, k), MatRef::new(&b, k, n), false);
+        for (x, y) in c.iter().zip(&want) {
+            assert!((x - y).abs() < 1e-12);
+        }
+        // (bᵀ aᵀ)ᵀ = a b, computed as cᵀ = bᵀ · aᵀ into an n × m buffer.
+        let mut ct = vec![0.0; n * m];
+        matmul(
+            &mut ct,
+            MatRef::new(&b, k, n).t(),
+            MatRef::new(&a, m, k).t(),
+            false,
+        );
+        for i in 0..m {
+            for j in 0..n {
+                assert!((ct[j * m + i] - want[i * n + j]).abs() < 1e-12);
+            }
+        }
+        // Accumulation adds.
+        matmul(&mut c, MatRef::new(&a, m, k), MatRef::new(&b, k, n), true);
+        for (x, y) in c.iter().zip(&want) {
+            assert!((x - 2.0 * y).abs() < 1e-12);
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The fully-connected models: a static image projected once, a hidden spiking layer
+//! unrolled over T steps, the mean rate over time, Linear(→50), two Linear(50→10) heads.
+//!
+//! PAPER.md §4 puts no nonlinearity between the 50-wide layer and the heads; we follow it.
+
+use super::{ModelKind, Network, CLASSES, INPUT_FEATURES, SHARED_FEATURES};
+use crate::cells::{
+    Drive, HhCell, HhGating, HhTape, LifCell, LifTape, ReluStep, SLif2HhCell, SLif2HhTape,
+    SpikeGrad,
+};
+use crate::linear::Linear;
+use crate::param::Param;
+use crate::scalar::Scalar;
+use crate::spike::SpikeFn;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The hidden layer of a fully-connected model.
+#[derive(Clone, Debug)]
+pub enum Hidden<S> {
+    /// Discrete LIF units.
+    Lif(LifCell<S>, LifTape<S>),
+    /// HH units.
+    Hh(HhCell<S>, HhTape<S>),
+    /// s-LIF2HH units with their shared 3→1 map `[a₁, a₂, a₃, c]`.
+    SLif2Hh(SLif2HhCell<S>, SLif2HhTape<S>, Param<S>),
+    /// ReLU then binary step (no time).
+    Ann(ReluStep<S>),
+}
+
+/// A fully-connected model of PAPER.md §4.
+pub struct FcModel<S> {
+    kind: ModelKind,
+    steps: usize,
+    neurons: usize,
+    /// Input maps 1296 → neurons (three for s-LIF2HH, one otherwise).
+    pub input: Vec<Linear<S>>,
+    /// The hidden layer.
+    pub hidden: Hidden<S>,
+    /// Rates → 50.
+    pub readout: Linear<S>,
+    /// 50 → 10, task 1.
+    pub head1: Linear<S>,
+    /// 50 → 10, task 2.
+    pub head2: Linear<S>,
+    // Saved activations of the last forward pass.
+    rows: usize,
+    x: Vec<S>,
+    proj: Vec<Vec<S>>,
+    rate: Vec<S>,
+    shared: Vec<S>,
+    logits: [Vec<S>; 2],
+}
+
+impl<S: Scalar> FcModel<S> {
+    /// A model with the reference initialisation, reproducible from `seed`.
+    pub fn new(kind: ModelKind, seed: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let neurons = match kind {
+            ModelKind::FourLifFc => 2048,
+            _ => 512,
+        };
+        let hyper = kind.hyper();
+        let maps = if kind == ModelKind::SLif2HhFc { 3 } else { 1 };
+        let scale = match kind {
+            ModelKind::HhFc | ModelKind::HhVdFc => 0.01,
+            _ => 1.0,
+        };
+        let input = (0..maps)
+            .map(|c| {
+                let name = if maps == 1 {
+                    "input".to_string()
+                } else {
+                    format!("input{}", c + 1)
+                };
+                Linear::new(&name, INPUT_FEATURES, neurons, scale, &mut rng)
+            })
+            .collect();
+        let hidden = match kind {
+            ModelKind::LifFc | ModelKind::FourLifFc => Hidden::Lif(
+                LifCell {
+                    decay: S::c(0.2),
+                    spike: SpikeFn::rect(0.3, 0.5),
+                },
+                LifTape::default(),
+            ),
+            ModelKind::HhFc | ModelKind::HhVdFc => {
+                let gating = if kind == ModelKind::HhFc {
+                    HhGating::constant_uniform(neurons, 0.01, &mut rng)
+                } else {
+                    HhGating::VoltageDependent
+                };
+                Hidden::Hh(
+                    HhCell::reference(neurons, 0.01, SpikeFn::rect(0.2, 0.3), gating),
+                    HhTape::default(),
+                )
+            }
+            ModelKind::SLif2HhFc => {
+                // nn.Linear(3, 1) initialisation, weights then made non-negative (|w|).
+                let bound = 1.0 / 3f64.sqrt();
+                let mut mix = Param::zeros("mix", &[4]);
+                for (c, v) in mix.value.iter_mut().enumerate() {
+                    let w: f64 = rng.random_range(-bound..bound);
+                    *v = S::c(if c < 3 { w.abs() } else { w });
+                }
+                Hidden::SLif2Hh(
+                    SLif2HhCell {
+                        decay: S::c(0.5),
+                        spike: SpikeFn::rect(2.0, 0.4),
+                    },
+                    SLif2HhTape::default(),
+                    mix,
+                )
+            }
+            ModelKind::Ann => Hidden::Ann(ReluStep {
+                spike: SpikeFn::rect(0.5, 0.5),
+            }),
+        };
+        let features = if kind == ModelKind::SLif2HhFc {
+            4 * neurons
+        } else {
+            neurons
+        };
+        let readout = Linear::new("readout", features, SHARED_FEATURES, 1.0, &mut rng);
+        let head1 = Linear::new("head1", SHARED_FEATURES, CLASSES, 1.0, &mut rng);
+        let head2 = Linear::new("head2", SHARED_FEATURES, CLASSES, 1.0, &mut rng);
+        Self {
+            kind,
+            steps: hyper.steps,
+            neurons,
+            input,
+            hidden,
+            readout,
+            head1,
+            head2,
+            rows: 0,
+            x: Vec::new(),
+            proj: vec![Vec::new(); maps],
+            rate: Vec::new(),
+            shared: Vec::new(),
+            logits: [Vec::new(), Vec::new()],
+        }
+    }
+
+    /// Replaces the spike function of the hidden layer (gradient checks use a smooth one).
+    pub fn set_spike(&mut self, spike: SpikeFn<S>) {
+        match &mut self.hidden {
+            Hidden::Lif(cell, _) => cell.spike = spike,
+            Hidden::Hh(cell, _) => cell.spike = spike,
+            Hidden::SLif2Hh(cell, _, _) => cell.spike = spike,
+            Hidden::Ann(cell) => cell.spike = spike,
+        }
+    }
+
+    /// Sets the number of time steps T.
+    pub fn set_steps(&mut self, steps: usize) {
+        self.steps = steps;
+    }
+
+    /// Hidden units per row (512, or 2048 for 4LIF).
+    pub fn neurons(&self) -> usize {
+        self.neurons
+    }
+
+    /// Width of the readout's input (neurons, or 4 × neurons for s-LIF2HH).
+    pub fn features(&self) -> usize {
+        self.readout.inputs()
+    }
+}
+
+impl<S: Scalar> Network<S> for FcModel<S> {
+    fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    fn forward(&mut self, x: &[S], rows: usize) -> (&[S], &[S]) {
+        assert_eq!(
+            x.len(),
+            rows * INPUT_FEATURES,
+            "input batch has the wrong length"
+        );
+        self.rows = rows;
+        self.x.clear();
+        self.x.extend_from_slice(x);
+        let len = rows * self.neurons;
+        // The image is the same at every step: project it once.
+        for (map, proj) in self.input.iter().zip(&mut self.proj) {
+            proj.resize(len, S::zero());
+            map.forward(x, rows, proj);
+        }
+        self.rate.resize(rows * self.features(), S::zero());
+        let steps = self.steps;
+        match &mut self.hidden {
+            Hidden::Lif(cell, tape) => cell.forward(
+                Drive::Static(&self.proj[0]),
+                steps,
+                len,
+                tape,
+                &mut self.rate,
+            ),
+            Hidden::Hh(cell, tape) => cell.forward(
+                Drive::Static(&self.proj[0]),
+                steps,
+                len,
+                tape,
+                &mut self.rate,
+            ),
+            Hidden::SLif2Hh(cell, tape, mix) => cell.forward(
+                [&self.proj[0], &self.proj[1], &self.proj[2]],
+                &mix.value,
+                self.neurons,
+                steps,
+                tape,
+                &mut self.rate,
+            ),
+            Hidden::Ann(cell) => cell.forward(&self.proj[0], &mut self.rate),
+        }
+        self.shared.resize(rows * SHARED_FEATURES, S::zero());
+        self.readout.forward(&self.rate, rows, &mut self.shared);
+        for (head, logits) in [&self.head1, &self.head2].into_iter().zip(&mut self.logits) {
+            logits.resize(rows * CLASSES, S::zero());
+            head.forward(&self.shared, rows, logits);
+        }
+        (&self.logits[0], &self.logits[1])
+    }
+
+    fn backward(&mut self, grad1: &[S], grad2: &[S]) {
+        let rows = self.rows;
+        let mut g_shared = vec![S::zero(); rows * SHARED_FEATURES];
+        let mut g_tmp = vec![S::zero(); rows * SHARED_FEATURES];
+        self.head1
+            .backward(&self.shared, grad1, rows, Some(&mut g_shared));
+        self.head2
+            .backward(&self.shared, grad2, rows, Some(&mut g_tmp));
+        for (a, b) in g_shared.iter_mut().zip(&g_tmp) {
+            *a += *b;
+        }
+        let mut g_rate = vec![S::zero(); self.rate.len()];
+        self.readout
+            .backward(&self.rate, &g_shared, rows, Some(&mut g_rate));
+        let len = rows * self.neurons;
+        let inv_t = S::one() / S::c(self.steps as f64);
+        let mut g_proj: Vec<Vec<S>> = self.proj.iter().map(|_| vec![S::zero(); len]).collect();
+        match &mut self.hidden {
+            Hidden::Lif(cell, tape) => {
+                // rate = Σ_t s[t] / T, so every step's spikes get ∂L/∂rate / T.
+                g_rate.iter_mut().for_each(|g| *g *= inv_t);
+                cell.backward(tape, SpikeGrad::Uniform(&g_rate), &mut g_proj[0]);
+            }
+            Hidden::Hh(cell, tape) => {
+                g_rate.iter_mut().for_each(|g| *g *= inv_t);
+                cell.backward(tape, SpikeGrad::Uniform(&g_rate), &mut g_proj[0]);
+            }
+            Hidden::SLif2Hh(cell, tape, mix) => {
+                let [a, b, c] = &mut g_proj[..] else {
+                    unreachable!("s-LIF2HH has three input maps")
+                };
+                let mix_value = mix.value.clone();
+                cell.backward(
+                    tape,
+                    &mix_value,
+                    self.neurons,
+                    &g_rate,
+                    [a, b, c],
+                    &mut mix.grad,
+                );
+            }
+            Hidden::Ann(cell) => cell.backward(&self.proj[0], &g_rate, &mut g_proj[0]),
+        }
+        for (map, g) in self.input.iter_mut().zip(&g_proj) {
+            // The first layer is fed by data: no input gradient needed.
+            map.backward(&self.x, g, rows, None);
+        }
+    }
+
+    fn params(&self) -> Vec<&Param<S>> {
+        let mut out: Vec<&Param<S>> = self.input.iter().flat_map(|l| l.params()).collect();
+        if let Hidden::SLif2Hh(_, _, mix) = &self.hidden {
+            out.push(mix);
+        }
+        for layer in [&self.readout, &self.head1, &self.head2] {
+            out.extend(layer.params());
+        }
+        out
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param<S>> {
+        let mut out: Vec<&mut Param<S>> =
+            self.input.iter_mut().flat_map(|l| l.params_mut()).collect();
+        if let Hidden::SLif2Hh(_, _, mix) = &mut self.hidden {
+            out.push(mix);
+        }
+        for layer in [&mut self.readout, &mut self.head1, &mut self.head2] {
+            out.extend(layer.params_mut());
+        }
+        out
+    }
+
+    fn hidden_rate(&self) -> f64 {
+        if self.rate.is_empty() {
+            return 0.0;
+        }
+        self.rate.iter().map(|r| r.f64()).sum::<f64>() / self.rate.len() as f64
+    }
+}

@@ -1,0 +1,75 @@
+//! One optimisation step and one evaluation pass of a two-head model.
+
+use crate::loss::cross_entropy;
+use crate::models::{Network, CLASSES};
+use crate::optim::Adam;
+use crate::scalar::Scalar;
+
+/// Loss and correct counts of one batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BatchStats {
+    /// Rows in the batch.
+    pub rows: usize,
+    /// Sum of the two heads' mean cross-entropies.
+    pub loss: f64,
+    /// Correct task-1 predictions.
+    pub correct1: usize,
+    /// Correct task-2 predictions.
+    pub correct2: usize,
+}
+
+/// Forward, loss, backward: leaves `∂L/∂θ` in every parameter's `grad` (zeroed first).
+pub fn loss_and_grad<S: Scalar>(
+    net: &mut dyn Network<S>,
+    x: &[S],
+    labels1: &[u8],
+    labels2: &[u8],
+) -> BatchStats {
+    let rows = labels1.len();
+    for p in net.params_mut() {
+        p.zero_grad();
+    }
+    let (l1, l2) = net.forward(x, rows);
+    let h1 = cross_entropy(l1, labels1, CLASSES);
+    let h2 = cross_entropy(l2, labels2, CLASSES);
+    net.backward(&h1.grad, &h2.grad);
+    BatchStats {
+        rows,
+        loss: h1.loss + h2.loss,
+        correct1: h1.correct,
+        correct2: h2.correct,
+    }
+}
+
+/// One Adam step on one batch at learning rate `lr`.
+pub fn train_step<S: Scalar>(
+    net: &mut dyn Network<S>,
+    adam: &mut Adam<S>,
+    x: &[S],
+    labels1: &[u8],
+    labels2: &[u8],
+    lr: f64,
+) -> BatchStats {
+    let stats = loss_and_grad(net, x, labels1, labels2);
+    adam.update(&mut net.params_mut(), lr);
+    stats
+}
+
+/// Loss and accuracy of one batch without touching gradients.
+pub fn evaluate_batch<S: Scalar>(
+    net: &mut dyn Network<S>,
+    x: &[S],
+    labels1: &[u8],
+    labels2: &[u8],
+) -> BatchStats {
+    let rows = labels1.len();
+    let (l1, l2) = net.forward(x, rows);
+    let h1 = cross_entropy(l1, labels1, CLASSES);
+    let h2 = cross_entropy(l2, labels2, CLASSES);
+    BatchStats {
+        rows,
+        loss: h1.loss + h2.loss,
+        correct1: h1.correct,
+        correct2: h2.correct,
+    }
+}
