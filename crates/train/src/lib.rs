@@ -15,6 +15,7 @@
 //! split across threads.
 
 pub mod cells;
+pub mod checkpoint;
 pub mod linalg;
 pub mod linear;
 pub mod loss;
@@ -24,6 +25,7 @@ pub mod param;
 pub mod scalar;
 pub mod spike;
 pub mod step;
+pub mod trainer;
 
 pub use models::{build, ModelKind, Network};
 pub use scalar::Scalar;
