@@ -15,7 +15,8 @@ Examples:
   icnet reproduce --only fig2 --jobs 2   just Fig. 2 (and what it depends on), 2 threads
   icnet list                             experiments, the figure each makes, cache status
   icnet simulate --model hh-1952 --stimulus sine --dt 0.01 --ms 80 --out results/sim
-  icnet bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2";
+  icnet bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2
+  icnet data build --train 120000 --test 20000   build the Multi-MNIST family into data/built/";
 
 /// Regenerates the figures and tables of He et al. (2024), "Network model with internal
 /// complexity bridges artificial intelligence and neuroscience".
@@ -66,6 +67,50 @@ Integrators: euler, rk4, exp-euler.")]
     /// Measure simulation speed.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Build the Multi-MNIST-family data sets from the raw data fetched by `just data`.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+/// `icnet data` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Build (or read from the cache) Multi-MNIST, Multi-Fashion and Multi-(Fashion+MNIST);
+    /// prints a JSON summary (kind, sizes, checksum, source, cache file).
+    #[command(after_help = "\
+Examples:
+  icnet data build                                  reference sizes 120000/20000, seed 0
+  icnet data build --train 2000 --test 500 --seed 3 --kinds multi-mnist
+
+Raw sources come from data/raw (run `just data` first); built sets are cached as
+data/built/<kind>-<ntrain>-<ntest>-seed<seed>.bin. See data/README.md.")]
+    Build(DataBuildArgs),
+    /// Check that the raw sources are present under DIR/raw.
+    Check {
+        /// Data directory.
+        #[arg(long, value_name = "DIR", default_value = "data")]
+        dir: PathBuf,
+    },
+}
+
+/// Arguments of `icnet data build`.
+#[derive(Debug, Args)]
+pub struct DataBuildArgs {
+    /// Data directory (raw sources in DIR/raw, caches in DIR/built).
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub dir: PathBuf,
+    /// Training composites per data set.
+    #[arg(long, value_name = "N", default_value_t = icnet_data::REFERENCE_TRAIN)]
+    pub train: usize,
+    /// Test composites per data set.
+    #[arg(long, value_name = "N", default_value_t = icnet_data::REFERENCE_TEST)]
+    pub test: usize,
+    /// Seed of the composition draws.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Data sets: comma-separated ids (multi-mnist, multi-fashion, multi-fashion-mnist) or all.
+    #[arg(long, value_name = "ID,ID…", default_value = "all")]
+    pub kinds: String,
 }
 
 /// Arguments of `icnet reproduce`.
@@ -197,6 +242,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::List(args) => commands::list::run(&args.cache),
         Command::Simulate(args) => commands::simulate::run(&args),
         Command::Bench(BenchCommand::Hh(args)) => commands::bench::run(&args),
+        Command::Data(DataCommand::Build(args)) => commands::data::run_build(&args),
+        Command::Data(DataCommand::Check { dir }) => commands::data::run_check(&dir),
     }
 }
 
