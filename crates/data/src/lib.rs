@@ -23,7 +23,7 @@
 //!
 //! ## Composition
 //!
-//! [`compose`] overlays two 28×28 items on a 36×36 canvas: item 1 at (0, 0), item 2 at (8, 8),
+//! [`compose()`] overlays two 28×28 items on a 36×36 canvas: item 1 at (0, 0), item 2 at (8, 8),
 //! overlap by pixel-wise maximum (so the composite stays on the byte scale). The labels are
 //! (item 1's class, item 2's class) = (task 1, task 2). [`DatasetKind`] selects two MNIST
 //! digits, two Fashion items, or an MNIST digit (task 1, top-left) with a Fashion item (task 2,
@@ -42,6 +42,21 @@
 //! [`load_or_build`] reads `data/built/<kind>-<ntrain>-<ntest>-seed<seed>.bin` or builds and
 //! writes it ([`cache`] documents the format); every data set carries a SHA-256 of its content
 //! ([`MultiDataset::checksum`]) for the run cache.
+//!
+//! ```no_run
+//! use icnet_data::{fixed_noise, load_or_build, DatasetKind, PIXELS};
+//! use std::path::Path;
+//!
+//! let data = load_or_build(Path::new("data"), DatasetKind::MultiMnist, 120_000, 20_000, 0)?;
+//! let noise = fixed_noise(10.0, 1); // A = 10 grey levels
+//! let batch = [0, 1, 2];
+//! let mut x = vec![0.0f32; batch.len() * PIXELS];
+//! data.train.batch_f32(&batch, Some(&noise), &mut x);
+//! let (task1, task2) = data.train.labels(&batch);
+//! # Ok::<(), icnet_data::DataError>(())
+//! ```
+
+#![warn(missing_docs)]
 
 pub mod authors;
 pub mod cache;
