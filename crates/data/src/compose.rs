@@ -32,8 +32,11 @@ pub const ITEM: usize = 28;
 /// Row and column offset of item 2 (item 1 sits at 0).
 pub const OFFSET: usize = CANVAS - ITEM;
 
-/// The three data sets of PAPER.md §4.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The three data sets of PAPER.md §4 (serialised by their ids, e.g. `"multi-mnist"`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum DatasetKind {
     /// Two MNIST digits (task 1 = top-left digit, task 2 = bottom-right digit).
     MultiMnist,
@@ -143,8 +146,9 @@ impl MultiSet {
     /// `out[k*1296..(k+1)*1296]`.
     ///
     /// The noise image (1296 values, see [`crate::fixed_noise`]) is on the byte scale, as the
-    /// amplitudes A of PAPER.md are; the sum is then scaled by 1/255 because the authors'
-    /// loaders give the networks inputs in [0, 1]. Noisy inputs are not clipped.
+    /// amplitudes A of PAPER.md are; the sum is then scaled by 1/255 (the torchvision
+    /// convention, an option of the training engine; its reference input is the byte scale,
+    /// [`MultiSet::batch_bytes_f32`]). Noisy inputs are not clipped.
     ///
     /// # Panics
     /// If `out.len() != indices.len() * 1296`, an index is out of range, or the noise does not
@@ -179,6 +183,45 @@ impl MultiSet {
                     .iter_mut()
                     .zip(src.iter().zip(noise))
                     .for_each(|(d, (&p, &z))| *d = (f32::from(p) + z) * SCALE),
+            }
+        }
+    }
+
+    /// Network input on the byte scale: for each `indices[k]`, writes `pixel + noise`
+    /// (0–255 plus noise, unscaled) into `out[k*1296..(k+1)*1296]`. Same contract as
+    /// [`MultiSet::batch_f32`], without the 1/255.
+    ///
+    /// # Panics
+    /// As [`MultiSet::batch_f32`].
+    pub fn batch_bytes_f32(&self, indices: &[usize], noise: Option<&[f32]>, out: &mut [f32]) {
+        assert_eq!(
+            out.len(),
+            indices.len() * PIXELS,
+            "batch_bytes_f32: out must hold 1296 values per index"
+        );
+        if let Some(noise) = noise {
+            assert_eq!(
+                noise.len(),
+                PIXELS,
+                "batch_bytes_f32: noise must be one 36×36 image"
+            );
+        }
+        for (&index, dst) in indices.iter().zip(out.chunks_exact_mut(PIXELS)) {
+            assert!(
+                index < self.n,
+                "batch_bytes_f32: index {index} out of range 0..{}",
+                self.n
+            );
+            let src = &self.images[index * PIXELS..(index + 1) * PIXELS];
+            match noise {
+                None => dst
+                    .iter_mut()
+                    .zip(src)
+                    .for_each(|(d, &p)| *d = f32::from(p)),
+                Some(noise) => dst
+                    .iter_mut()
+                    .zip(src.iter().zip(noise))
+                    .for_each(|(d, (&p, &z))| *d = f32::from(p) + z),
             }
         }
     }

@@ -33,10 +33,11 @@
 //!
 //! ## Scale
 //!
-//! Images are stored as bytes 0–255. [`MultiSet::batch_f32`] gives the networks
-//! `(pixel + noise) / 255`: the authors' loaders feed inputs in [0, 1], while the noise
-//! amplitudes A of Fig. 4h are on the byte scale ([`fixed_noise`]).
-//!
+//! Images are stored as bytes 0–255. PAPER.md §4 puts the pixel intensities, and the noise
+//! amplitudes A of Fig. 4h, on the byte scale; the training engine's reference input is
+//! therefore [`MultiSet::batch_bytes_f32`], `pixel + noise` unscaled.
+//! [`MultiSet::batch_f32`] gives `(pixel + noise) / 255` for studies of the input scale.
+
 //! ## Cache
 //!
 //! [`load_or_build`] reads `data/built/<kind>-<ntrain>-<ntest>-seed<seed>.bin` or builds and

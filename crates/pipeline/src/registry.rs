@@ -191,6 +191,20 @@ impl<'a> RunContext<'a> {
         }
     }
 
+    /// Where a long run keeps its checkpoint: `<cache>/checkpoints/<hash>.ck`, outside the
+    /// temporary run directory (which a restarted process replaces), so a killed run resumes
+    /// from its last checkpoint. The run deletes it when it finishes.
+    pub fn checkpoint_path(&self) -> PathBuf {
+        let name = self
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let hash = name.split(".tmp-").next().unwrap_or(&name).to_string();
+        let cache = self.dir.parent().unwrap_or(Path::new("."));
+        cache.join("checkpoints").join(format!("{hash}.ck"))
+    }
+
     /// Names of the artefacts written so far, sorted.
     pub fn files(&self) -> Vec<String> {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner()).clone();

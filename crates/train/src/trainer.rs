@@ -55,9 +55,9 @@ pub enum InputScale {
 impl InputScale {
     /// Writes the network input of composites `indices` into `x`.
     pub fn batch(self, set: &MultiSet, indices: &[usize], noise: Option<&[f32]>, x: &mut [f32]) {
-        set.batch_f32(indices, noise, x);
-        if self == InputScale::Bytes {
-            x.iter_mut().for_each(|v| *v *= 255.0);
+        match self {
+            InputScale::Bytes => set.batch_bytes_f32(indices, noise, x),
+            InputScale::Unit => set.batch_f32(indices, noise, x),
         }
     }
 }

@@ -7,6 +7,9 @@
 pub mod equivalence;
 pub mod fig2;
 pub mod fig3d;
+pub mod fig4c;
+pub mod fig4h;
+pub mod multitask;
 pub mod s2_1;
 pub mod s2_2;
 pub mod topology;
@@ -22,6 +25,8 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(equivalence::Equivalence),
         Box::new(fig3d::Fig3d),
         Box::new(topology::TopologySweep),
+        Box::new(fig4c::Fig4c),
+        Box::new(fig4h::Fig4h),
     ]
 }
 

@@ -9,15 +9,18 @@ use std::path::Path;
 /// Flat, sorted headline numbers.
 pub type Metrics = BTreeMap<String, f64>;
 
-/// Checks a metric name (`[a-z0-9_]+`) and value (finite) and returns the full key.
+/// Checks a metric name (dot-separated segments of `[a-z0-9_-]`, e.g. `multi-mnist.lif-fc.task1_acc`)
+/// and value (finite) and returns the full key.
 pub fn metric_key(experiment: &str, metric: &str, value: f64) -> Result<String> {
-    let valid = !metric.is_empty()
-        && metric
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let valid = metric.split('.').all(|segment| {
+        !segment.is_empty()
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    });
     anyhow::ensure!(
         valid,
-        "metric name '{metric}' of experiment {experiment} must use only a-z, 0-9 and '_'"
+        "metric name '{metric}' of experiment {experiment} must be dot-separated segments of a-z, 0-9, '_' and '-'"
     );
     anyhow::ensure!(
         value.is_finite(),
@@ -87,6 +90,8 @@ mod tests {
     fn bad_names_and_values_are_rejected() {
         assert!(metric_key("e", "Bad-Name", 1.0).is_err());
         assert!(metric_key("e", "", 1.0).is_err());
+        assert!(metric_key("e", "a..b", 1.0).is_err());
+        assert!(metric_key("e", "multi-mnist.lif-fc.task1_acc", 1.0).is_ok());
         assert!(metric_key("e", "x", f64::NAN).is_err());
         assert!(metric_key("e", "x", f64::INFINITY).is_err());
     }

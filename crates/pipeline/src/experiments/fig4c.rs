@@ -1,0 +1,196 @@
+//! Fig. 4c (fully-connected half): accuracy of both tasks on Multi-MNIST, Multi-Fashion and
+//! Multi-(Fashion+MNIST) for the five fully-connected models (PAPER.md §4), mean ± s.d. over
+//! seeds, with learning curves.
+
+use super::multitask::bars::{Bar, BarFigure, BarPanel};
+use super::multitask::{self, curves, mean_sd, Finished, Scale, DATASETS, FC_MODELS};
+use crate::output::plot::PanelGrid;
+use crate::output::{Cell, OutputWriter, Table};
+use crate::profile::Profile;
+use crate::registry::{Experiment, RenderContext, Rendered, RunContext, RunSpec};
+use anyhow::Result;
+use icnet_train::ModelKind;
+use serde_json::Value;
+
+/// Experiment id.
+pub const ID: &str = "fig4c";
+
+/// Fig. 4c, fully-connected models.
+pub struct Fig4c;
+
+impl Experiment for Fig4c {
+    fn id(&self) -> &'static str {
+        ID
+    }
+    fn paper_ref(&self) -> &'static str {
+        "Fig. 4c"
+    }
+    fn title(&self) -> &'static str {
+        "multi-task accuracy of the fully-connected models on three Multi-MNIST-style data sets"
+    }
+
+    fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>> {
+        let mut runs = Vec::new();
+        for dataset in DATASETS {
+            for model in FC_MODELS {
+                let hyper = model.hyper();
+                for seed in Scale::of(profile, &hyper.milestones, hyper.epochs).seeds {
+                    let config = multitask::config(profile, dataset, model, seed, 0.0)?;
+                    runs.push(multitask::run_spec(ID, &config)?);
+                }
+            }
+        }
+        Ok(runs)
+    }
+
+    fn execute(&self, run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
+        multitask::execute(run, ctx)
+    }
+
+    fn render(&self, ctx: &RenderContext<'_>, out: &OutputWriter) -> Result<Rendered> {
+        let runs = multitask::finished(ctx.runs)?;
+        let hyper = ModelKind::LifFc.hyper();
+        let scale = Scale::of(ctx.profile, &hyper.milestones, hyper.epochs).describe(ctx.profile);
+        let checksums = multitask::dataset_checksums(&runs);
+        let mut metrics = Vec::new();
+        let mut table = Table::new([
+            "data set",
+            "model",
+            "task 1 accuracy (%)",
+            "task 1 s.d.",
+            "task 2 accuracy (%)",
+            "task 2 s.d.",
+            "seeds",
+            "parameters",
+        ]);
+        let mut panels = Vec::new();
+        for dataset in DATASETS {
+            let mut bars = vec![Vec::new(), Vec::new()];
+            for (i, model) in FC_MODELS.iter().enumerate() {
+                let group: Vec<&Finished> = runs
+                    .iter()
+                    .filter(|f| f.config.dataset == dataset && f.config.train.model == *model)
+                    .collect();
+                if group.is_empty() {
+                    continue;
+                }
+                let a1: Vec<f64> = group.iter().map(|f| f.acc1).collect();
+                let a2: Vec<f64> = group.iter().map(|f| f.acc2).collect();
+                let ((m1, s1), (m2, s2)) = (mean_sd(&a1), mean_sd(&a2));
+                let params = group[0]
+                    .record
+                    .summary
+                    .get("parameters")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                table.push_row(vec![
+                    Cell::text(dataset.id()),
+                    Cell::text(model.id()),
+                    Cell::float(m1, 2),
+                    Cell::float(s1, 2),
+                    Cell::float(m2, 2),
+                    Cell::float(s2, 2),
+                    Cell::Int(group.len() as i64),
+                    Cell::Int(params),
+                ])?;
+                metrics.push((format!("{}.{}.task1_acc", dataset.id(), model.id()), m1));
+                metrics.push((format!("{}.{}.task2_acc", dataset.id(), model.id()), m2));
+                bars[0].push(Bar {
+                    series: i,
+                    mean: m1,
+                    sd: s1,
+                    values: a1,
+                });
+                bars[1].push(Bar {
+                    series: i,
+                    mean: m2,
+                    sd: s2,
+                    values: a2,
+                });
+            }
+            panels.push(BarPanel {
+                title: dataset.paper_name().to_string(),
+                y_label: "test accuracy (%)".into(),
+                groups: vec!["task 1".into(), "task 2".into()],
+                bars,
+                y_range: (0.0, 100.0),
+            });
+        }
+        let data_note = format!(
+            "Data: composites of two 28×28 items on a 36×36 canvas (top-left, bottom-right, \
+             overlap by maximum), byte-scale inputs; content checksums {}.",
+            checksums
+                .iter()
+                .map(|(k, v)| format!("{k} {v}…"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut outputs = Vec::new();
+        outputs.push(
+            out.table(
+                "fig4c",
+                &format!(
+                    "Final test accuracy of both tasks per data set and fully-connected model, mean \
+                     and sample s.d. over seeds (the issue's table fig4c). Training: Adam, batch \
+                     128, reference learning rates and weight decay, T = 15 (ANN: no time), {scale}. {data_note}"
+                ),
+                &table,
+            )?
+            .deviation(format!("Scaled: {scale}."))
+            .deviation("Only the fully-connected models; the convolutional half follows with the conv models."),
+        );
+        let figure = BarFigure {
+            title: "Fig. 4c (fully-connected models): multi-task test accuracy".into(),
+            legend: FC_MODELS.iter().map(|m| m.id().to_string()).collect(),
+            panels,
+            size: (1500, 560),
+        };
+        outputs.push(
+            out.figure(
+                "fig4c_accuracy",
+                &format!(
+                    "Test accuracy of task 1 (top-left item) and task 2 (bottom-right item) after the \
+                     last epoch; bars are means over seeds, whiskers ± s.d., dots single seeds; \
+                     {scale}. {data_note}"
+                ),
+                &figure,
+            )?
+            .deviation(format!("Scaled: {scale}."))
+            .deviation("Only the fully-connected models; the convolutional half follows with the conv models."),
+        );
+        let mut curve_panels = Vec::new();
+        for dataset in DATASETS {
+            let subset: Vec<Finished> = multitask::finished(ctx.runs)?
+                .into_iter()
+                .filter(|f| f.config.dataset == dataset)
+                .collect();
+            for task in [1, 2] {
+                curve_panels.push(curves::panel(
+                    &format!("{}, task {task}", dataset.paper_name()),
+                    &subset,
+                    &FC_MODELS,
+                    task,
+                )?);
+            }
+        }
+        let grid = PanelGrid {
+            title: Some("Fig. 4c learning curves (fully-connected models)".into()),
+            rows: 3,
+            cols: 2,
+            panels: curve_panels,
+            size: (1400, 1500),
+        };
+        outputs.push(
+            out.figure(
+                "fig4c_curves",
+                &format!(
+                    "Test accuracy after every epoch, mean ± s.d. over seeds (bands), per data set and \
+                     task; {scale}."
+                ),
+                &grid,
+            )?
+            .deviation("The paper shows no learning curves; they are here to show every run converged."),
+        );
+        Ok(Rendered { outputs, metrics })
+    }
+}
