@@ -64,7 +64,7 @@ Models: hh-1952, hh-modern, lif, lif-discrete, tvlif, tvlif2hh, tvlif2hh-driven,
 Stimuli: <shape>[:key=value,...] with shape constant, step, sine, square, sawtooth, triangle, noise.
 Integrators: euler, rk4, exp-euler.")]
     Simulate(SimulateArgs),
-    /// Measure simulation speed.
+    /// Measure simulation and training speed.
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Build the Multi-MNIST-family data sets from the raw data fetched by `just data`.
@@ -191,6 +191,32 @@ pub enum BenchCommand {
         after_help = "Example:\n  icnet bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2"
     )]
     Hh(BenchHhArgs),
+    /// One training step (forward, backward, Adam update) of a multi-task model on a
+    /// synthetic byte-scale batch; prints JSON with ms_per_step and where the time goes.
+    #[command(after_help = "\
+Examples:
+  icnet bench train --model lif-fc --batch 128 --threads 2
+  icnet bench train --model all
+
+Models: lif-fc, 4lif-fc, hh-fc, hh-vd-fc, slif2hh-fc, ann, or all.")]
+    Train(BenchTrainArgs),
+}
+
+/// Arguments of `icnet bench train`.
+#[derive(Debug, Args)]
+pub struct BenchTrainArgs {
+    /// Model id, or `all`.
+    #[arg(long, value_name = "MODEL")]
+    pub model: String,
+    /// Rows per batch.
+    #[arg(long, value_name = "N", default_value_t = 128)]
+    pub batch: usize,
+    /// Worker threads.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub threads: usize,
+    /// Timed steps (the median is reported).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub repeats: usize,
 }
 
 /// Arguments of `icnet bench hh`.
@@ -242,6 +268,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::List(args) => commands::list::run(&args.cache),
         Command::Simulate(args) => commands::simulate::run(&args),
         Command::Bench(BenchCommand::Hh(args)) => commands::bench::run(&args),
+        Command::Bench(BenchCommand::Train(args)) => commands::bench::run_train(&args),
         Command::Data(DataCommand::Build(args)) => commands::data::run_build(&args),
         Command::Data(DataCommand::Check { dir }) => commands::data::run_check(&dir),
     }

@@ -14,6 +14,7 @@
 //! cell's drive; the cells are elementwise recursions over time, vectorised over units and
 //! split across threads.
 
+pub mod bench;
 pub mod cells;
 pub mod checkpoint;
 pub mod linalg;

@@ -6,6 +6,49 @@
 //! row and column strides, and `.t()` swaps them.
 
 use crate::scalar::Scalar;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static FLOPS: AtomicU64 = AtomicU64::new(0);
+static NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Floating-point operations and wall time spent in [`matmul`] while counting was on.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GemmStats {
+    /// 2·m·n·k summed over the products.
+    pub flops: u64,
+    /// Wall time inside the products, in nanoseconds.
+    pub nanos: u64,
+}
+
+impl GemmStats {
+    /// Achieved GFLOP/s.
+    pub fn gflops(&self) -> f64 {
+        if self.nanos == 0 {
+            0.0
+        } else {
+            self.flops as f64 / self.nanos as f64
+        }
+    }
+}
+
+/// Starts (and resets) counting the FLOPs and time of every matrix product, for the
+/// benchmark's report; off by default (one relaxed load per product when off).
+pub fn start_counting() {
+    FLOPS.store(0, Ordering::Relaxed);
+    NANOS.store(0, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::Relaxed);
+}
+
+/// Stops counting and returns what was counted.
+pub fn stop_counting() -> GemmStats {
+    COUNTING.store(false, Ordering::Relaxed);
+    GemmStats {
+        flops: FLOPS.load(Ordering::Relaxed),
+        nanos: NANOS.load(Ordering::Relaxed),
+    }
+}
 
 /// A read-only strided view of a row-major (or transposed) matrix.
 #[derive(Clone, Copy, Debug)]
@@ -94,6 +137,7 @@ pub fn matmul<S: Scalar>(c: &mut [S], a: MatRef<'_, S>, b: MatRef<'_, S>, accumu
     } else {
         gemm::Parallelism::None
     };
+    let started = COUNTING.load(Ordering::Relaxed).then(Instant::now);
     // SAFETY: the views were built from slices whose lengths match their shapes and
     // strides (checked in `MatRef::new`, preserved by `t`), `c` holds m × n elements with
     // row stride n, and `c` cannot alias `a` or `b` (it is a unique borrow).
@@ -119,6 +163,10 @@ pub fn matmul<S: Scalar>(c: &mut [S], a: MatRef<'_, S>, b: MatRef<'_, S>, accumu
             false,
             parallelism,
         );
+    }
+    if let Some(t0) = started {
+        FLOPS.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
+        NANOS.fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
     }
 }
 

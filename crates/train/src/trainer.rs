@@ -217,7 +217,9 @@ fn percent(correct: usize, rows: usize) -> f64 {
 /// The order of the training composites in `epoch` (0-based): a permutation drawn from
 /// (seed, epoch) alone, so a resumed run shuffles exactly as an uninterrupted one.
 pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_5bu64.wrapping_mul(epoch as u64 + 1));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // Stream 0 is the model initialisation's (models::build seeds the same way).
+    rng.set_stream(epoch as u64 + 1);
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rng);
     order

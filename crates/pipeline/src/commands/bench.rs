@@ -1,4 +1,5 @@
-//! `icnet bench hh`: throughput of the batch HH simulation, as JSON.
+//! `icnet bench hh`: throughput of the batch HH simulation, as JSON; `icnet bench train`:
+//! time of one training step of a multi-task model (the engine's speed bar).
 //!
 //! Workload (issue 2, "Speed bar"): N independent 1952-convention HH neurons with
 //! voltage-dependent rates, forward Euler, f64, constant currents spread evenly over
@@ -77,6 +78,47 @@ pub fn measure(args: &BenchHhArgs) -> Result<serde_json::Value> {
 pub fn run(args: &BenchHhArgs) -> Result<()> {
     let report = measure(args)?;
     println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// Runs `icnet bench train` and prints one JSON object per model (an array for `all`).
+pub fn run_train(args: &crate::cli::BenchTrainArgs) -> Result<()> {
+    anyhow::ensure!(args.batch >= 1, "--batch must be at least 1");
+    anyhow::ensure!(args.threads >= 1, "--threads must be at least 1");
+    anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
+    let models: Vec<icnet_train::ModelKind> = if args.model == "all" {
+        icnet_train::ModelKind::FC.to_vec()
+    } else {
+        vec![args
+            .model
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--model: {e} (or all)"))?]
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot start {} threads: {e}; pass a smaller --threads",
+                args.threads
+            )
+        })?;
+    let mut reports = Vec::new();
+    for model in models {
+        let report =
+            pool.install(|| icnet_train::bench::bench_train(model, args.batch, args.repeats));
+        let mut value = serde_json::to_value(&report)?;
+        value["threads"] = serde_json::json!(args.threads);
+        value["benchmark"] = serde_json::json!("train");
+        eprintln!("{}: {:.2} ms per step", report.model, report.ms_per_step);
+        reports.push(value);
+    }
+    let out = if reports.len() == 1 {
+        reports.remove(0)
+    } else {
+        serde_json::Value::Array(reports)
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 
