@@ -23,6 +23,7 @@ data:
 # Benchmarks: criterion benches of the hot paths and the CLI's speed-bar commands.
 bench:
     cargo run --release --quiet -p icnet-pipeline --bin icnet -- bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2
+    cargo run --release --quiet -p icnet-pipeline --bin icnet -- bench train --model all --batch 128 --threads 2
     cargo bench -p icnet-neurons
 
 # Formatting and lints, as CI would want them.
