@@ -4,6 +4,11 @@ use crate::linalg::{matmul, MatRef};
 use crate::param::Param;
 use crate::scalar::Scalar;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+/// At or below this fraction of non-zero output gradients the weight gradient is summed over
+/// the non-zeros only (see [`Linear::backward`]).
+pub const SPARSE_GRAD_MAX_DENSITY: f64 = 0.2;
 
 /// A linear map from `inputs` to `outputs` features; `weight` is `[outputs, inputs]`.
 #[derive(Clone, Debug)]
@@ -60,14 +65,46 @@ impl<S: Scalar> Linear<S> {
 
     /// Accumulates `∂L/∂W += gyᵀ x` and `∂L/∂b += Σ_rows gy`; writes `∂L/∂x = gy W` into
     /// `gx` when asked (a first layer fed by data needs no input gradient).
+    ///
+    /// The surrogate gradient of a spiking layer is zero outside its window, so `gy` of a
+    /// layer feeding spiking units is mostly zeros (a saturated unit — always or never
+    /// firing — passes no gradient at all). When at most [`SPARSE_GRAD_MAX_DENSITY`] of `gy`
+    /// is non-zero, `∂L/∂W[o, :] += Σ_{b : gy[b,o] ≠ 0} gy[b,o]·x[b, :]` sums the non-zero
+    /// terms only: the same sum as the dense product without its zero terms (in another
+    /// order, so equal up to rounding), at a cost proportional to the non-zeros.
     pub fn backward(&mut self, x: &[S], gy: &[S], rows: usize, gx: Option<&mut [S]>) {
         let (n_in, n_out) = (self.inputs(), self.outputs());
-        matmul(
-            &mut self.weight.grad,
-            MatRef::new(gy, rows, n_out).t(),
-            MatRef::new(x, rows, n_in),
-            true,
-        );
+        let nonzero = gy.iter().filter(|v| **v != S::zero()).count();
+        if (nonzero as f64) <= SPARSE_GRAD_MAX_DENSITY * gy.len() as f64 {
+            // Non-zeros per output unit, in row order (deterministic).
+            let mut columns: Vec<Vec<(u32, S)>> = vec![Vec::new(); n_out];
+            for (b, row) in gy.chunks_exact(n_out).enumerate() {
+                for (o, &v) in row.iter().enumerate() {
+                    if v != S::zero() {
+                        columns[o].push((b as u32, v));
+                    }
+                }
+            }
+            self.weight
+                .grad
+                .par_chunks_mut(n_in)
+                .zip(columns.par_iter())
+                .for_each(|(g_row, column)| {
+                    for &(b, v) in column {
+                        let x_row = &x[b as usize * n_in..(b as usize + 1) * n_in];
+                        for (g, &xv) in g_row.iter_mut().zip(x_row) {
+                            *g += v * xv;
+                        }
+                    }
+                });
+        } else {
+            matmul(
+                &mut self.weight.grad,
+                MatRef::new(gy, rows, n_out).t(),
+                MatRef::new(x, rows, n_in),
+                true,
+            );
+        }
         for row in gy.chunks_exact(n_out) {
             for (g, &v) in self.bias.grad.iter_mut().zip(row) {
                 *g += v;

@@ -60,6 +60,17 @@ impl<S: Scalar> Adam<S> {
 
     /// One update with learning rate `lr` (the schedule's current value).
     pub fn update(&mut self, params: &mut [&mut Param<S>], lr: f64) {
+        self.update_inner(params, lr, false);
+    }
+
+    /// One update that also sets every gradient back to zero while it has it in a register:
+    /// the training step's next backward pass can then accumulate without a separate
+    /// zeroing sweep over the parameters (the update is memory-bound; one pass fewer).
+    pub fn update_and_clear(&mut self, params: &mut [&mut Param<S>], lr: f64) {
+        self.update_inner(params, lr, true);
+    }
+
+    fn update_inner(&mut self, params: &mut [&mut Param<S>], lr: f64, clear: bool) {
         assert_eq!(
             params.len(),
             self.m.len(),
@@ -81,10 +92,14 @@ impl<S: Scalar> Adam<S> {
             p.value
                 .par_iter_mut()
                 .with_min_len(4096)
-                .zip(p.grad.par_iter())
+                .zip(p.grad.par_iter_mut())
                 .zip(m.par_iter_mut().zip(v.par_iter_mut()))
-                .for_each(|((w, &g), (m, v))| {
-                    let g = g + wd * *w;
+                .for_each(|((w, g), (m, v))| {
+                    let g_raw = *g;
+                    if clear {
+                        *g = S::zero();
+                    }
+                    let g = g_raw + wd * *w;
                     *m = b1 * *m + (S::one() - b1) * g;
                     *v = b2 * *v + (S::one() - b2) * g * g;
                     *w -= step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);

@@ -25,10 +25,21 @@ pub fn loss_and_grad<S: Scalar>(
     labels1: &[u8],
     labels2: &[u8],
 ) -> BatchStats {
-    let rows = labels1.len();
     for p in net.params_mut() {
         p.zero_grad();
     }
+    accumulate_loss_and_grad(net, x, labels1, labels2)
+}
+
+/// Forward, loss, backward, adding `∂L/∂θ` to the gradients already held (which must be zero
+/// for a plain gradient; [`train_step`] keeps them so with [`Adam::update_and_clear`]).
+pub fn accumulate_loss_and_grad<S: Scalar>(
+    net: &mut dyn Network<S>,
+    x: &[S],
+    labels1: &[u8],
+    labels2: &[u8],
+) -> BatchStats {
+    let rows = labels1.len();
     let (l1, l2) = net.forward(x, rows);
     let h1 = cross_entropy(l1, labels1, CLASSES);
     let h2 = cross_entropy(l2, labels2, CLASSES);
@@ -42,6 +53,9 @@ pub fn loss_and_grad<S: Scalar>(
 }
 
 /// One Adam step on one batch at learning rate `lr`.
+///
+/// Expects zero gradients on entry (a fresh model, or the previous `train_step`) and leaves
+/// them zero: the update clears each gradient as it consumes it.
 pub fn train_step<S: Scalar>(
     net: &mut dyn Network<S>,
     adam: &mut Adam<S>,
@@ -50,8 +64,8 @@ pub fn train_step<S: Scalar>(
     labels2: &[u8],
     lr: f64,
 ) -> BatchStats {
-    let stats = loss_and_grad(net, x, labels1, labels2);
-    adam.update(&mut net.params_mut(), lr);
+    let stats = accumulate_loss_and_grad(net, x, labels1, labels2);
+    adam.update_and_clear(&mut net.params_mut(), lr);
     stats
 }
 

@@ -48,11 +48,20 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     #[test]
-    fn linear_layer_gradients(rows in 1usize..5, n_in in 1usize..7, n_out in 1usize..6, seed in 0u64..1000) {
+    fn linear_layer_gradients(rows in 1usize..5, n_in in 1usize..7, n_out in 1usize..6, sparse in any::<bool>(), seed in 0u64..1000) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut layer = Linear::<f64>::new("l", n_in, n_out, 1.0, &mut rng);
         let x = random_vec(&mut rng, rows * n_in, -1.0, 1.0);
-        let gy = random_vec(&mut rng, rows * n_out, -1.0, 1.0);
+        let mut gy = random_vec(&mut rng, rows * n_out, -1.0, 1.0);
+        if sparse {
+            // Mostly zeros, as behind a spiking layer's surrogate window: exercises the
+            // sparse weight-gradient path.
+            for (k, g) in gy.iter_mut().enumerate() {
+                if k % 7 != 3 {
+                    *g = 0.0;
+                }
+            }
+        }
         let loss = |layer: &Linear<f64>, x: &[f64]| {
             let mut y = vec![0.0; rows * n_out];
             layer.forward(x, rows, &mut y);
