@@ -108,12 +108,11 @@ fn synthetic_batch(rows: usize, seed: u64) -> (Vec<f32>, Vec<u8>, Vec<u8>) {
     (x, l1, l2)
 }
 
+/// A batch: inputs, task-1 labels, task-2 labels, and where it came from.
+type Batch = (Vec<f32>, Vec<u8>, Vec<u8>, String);
+
 /// Real Multi-MNIST composites `first..first + rows` of the training set, byte scale.
-fn real_batch(
-    dir: &std::path::Path,
-    rows: usize,
-    first: usize,
-) -> Result<(Vec<f32>, Vec<u8>, Vec<u8>, String), String> {
+fn real_batch(dir: &std::path::Path, rows: usize, first: usize) -> Result<Batch, String> {
     // The small cached build (512 train / 256 test) is enough for a batch of composites.
     let n_train = (first + rows).max(512);
     let data =
@@ -193,7 +192,7 @@ fn main() {
     };
     let hh_rates: Option<Vec<Vec<f32>>> = match &net.hidden {
         Hidden::Hh(cell, _) => match &cell.gating {
-            HhGating::ConstantRates(r) => Some(r.iter().cloned().collect()),
+            HhGating::ConstantRates(r) => Some(r.to_vec()),
             HhGating::VoltageDependent => None,
         },
         _ => None,
