@@ -7,12 +7,12 @@ use anyhow::Result;
 use icnet_train::trainer::TrainRecord;
 use icnet_train::ModelKind;
 
+/// A curve over epochs: x (epoch), mean, s.d.
+pub type Curve = (Vec<f64>, Vec<f64>, Vec<f64>);
+
 /// Test accuracy curves of one group of runs (same model), mean ± s.d. over seeds, for
 /// task `task` (1 or 2). `None` when the group is empty.
-pub fn model_curve(
-    runs: &[&Finished],
-    task: usize,
-) -> Result<Option<(Vec<f64>, Vec<f64>, Vec<f64>)>> {
+pub fn model_curve(runs: &[&Finished], task: usize) -> Result<Option<Curve>> {
     if runs.is_empty() {
         return Ok(None);
     }
