@@ -88,22 +88,30 @@ impl<S: Scalar> Adam<S> {
         );
         let step_size = S::c(lr / bc1);
         let inv_sqrt_bc2 = S::c(1.0 / bc2.sqrt());
+        // Plain slices per chunk (not zipped parallel iterators) so the loop vectorises.
+        const CHUNK: usize = 16 * 1024;
+        let kernel = |w: &mut [S], g: &mut [S], m: &mut [S], v: &mut [S]| {
+            for (((w, g), m), v) in w
+                .iter_mut()
+                .zip(g.iter_mut())
+                .zip(m.iter_mut())
+                .zip(v.iter_mut())
+            {
+                let grad = *g + wd * *w;
+                *m = b1 * *m + (S::one() - b1) * grad;
+                *v = b2 * *v + (S::one() - b2) * grad * grad;
+                *w -= step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);
+            }
+            if clear {
+                g.iter_mut().for_each(|x| *x = S::zero());
+            }
+        };
         for ((p, m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
             p.value
-                .par_iter_mut()
-                .with_min_len(4096)
-                .zip(p.grad.par_iter_mut())
-                .zip(m.par_iter_mut().zip(v.par_iter_mut()))
-                .for_each(|((w, g), (m, v))| {
-                    let g_raw = *g;
-                    if clear {
-                        *g = S::zero();
-                    }
-                    let g = g_raw + wd * *w;
-                    *m = b1 * *m + (S::one() - b1) * g;
-                    *v = b2 * *v + (S::one() - b2) * g * g;
-                    *w -= step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);
-                });
+                .par_chunks_mut(CHUNK)
+                .zip(p.grad.par_chunks_mut(CHUNK))
+                .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
+                .for_each(|((w, g), (m, v))| kernel(w, g, m, v));
         }
     }
 }
