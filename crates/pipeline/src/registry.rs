@@ -255,6 +255,12 @@ pub trait Experiment: Send + Sync {
     fn profile_invariant(&self) -> bool {
         false
     }
+    /// Makes the experiment's inputs available (e.g. fetches missing raw data). Called by
+    /// `reproduce` before [`runs`](Experiment::runs); `list` does not call it, so listing never
+    /// downloads anything.
+    fn prepare(&self, _profile: Profile) -> Result<()> {
+        Ok(())
+    }
     /// The runs needed for `profile`. Fails only when inputs are missing (e.g. a data file).
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>>;
     /// Executes one run, writing artefacts through `ctx`, and returns its small summary.

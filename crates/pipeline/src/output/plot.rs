@@ -260,12 +260,13 @@ impl LinePanel {
         self
     }
 
-    fn data_range(&self, axis: impl Fn(&Series) -> Vec<f64>) -> (f64, f64) {
+    /// Range of the data on one axis; band edges are ordinates, so they count only for y.
+    fn data_range(&self, axis: impl Fn(&Series) -> Vec<f64>, is_y: bool) -> (f64, f64) {
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
         for s in &self.series {
             let mut values = axis(s);
-            if let SeriesKind::Band { lower, upper } = &s.kind {
+            if let (true, SeriesKind::Band { lower, upper }) = (is_y, &s.kind) {
                 values.extend(lower.iter().chain(upper));
             }
             for v in values.into_iter().filter(|v| v.is_finite()) {
@@ -286,9 +287,9 @@ impl LinePanel {
     fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let x = self
             .x_range
-            .unwrap_or_else(|| self.data_range(|s| s.x.clone()));
+            .unwrap_or_else(|| self.data_range(|s| s.x.clone(), false));
         let y = self.y_range.unwrap_or_else(|| {
-            let (lo, hi) = self.data_range(|s| s.y.clone());
+            let (lo, hi) = self.data_range(|s| s.y.clone(), true);
             let pad = 0.05 * (hi - lo);
             (lo - pad, hi + pad + self.headroom.max(0.0) * (hi - lo))
         });

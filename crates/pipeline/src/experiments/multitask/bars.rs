@@ -6,6 +6,9 @@ use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// Legend entries per row.
+const LEGEND_PER_ROW: usize = 5;
+
 /// One bar: mean, s.d. and the per-seed values.
 #[derive(Clone, Debug)]
 pub struct Bar {
@@ -54,18 +57,20 @@ impl Figure for BarFigure {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         let area = root.titled(&self.title, (FONT, 26)).plot()?;
-        let (legend_area, body) = area.split_vertically(44);
+        let rows = self.legend.len().div_ceil(LEGEND_PER_ROW).max(1);
+        let (legend_area, body) = area.split_vertically(12 + 30 * rows as u32);
         // Legend row.
-        let n = self.legend.len().max(1) as i32;
         let width = legend_area.dim_in_pixel().0 as i32;
         for (i, label) in self.legend.iter().enumerate() {
-            let x = 20 + i as i32 * (width - 40) / n;
+            let (row, col) = ((i / LEGEND_PER_ROW) as i32, (i % LEGEND_PER_ROW) as i32);
+            let x = 20 + col * (width - 40) / LEGEND_PER_ROW as i32;
+            let y = 8 + 30 * row;
             let color = PALETTE[i % PALETTE.len()];
             legend_area
-                .draw(&Rectangle::new([(x, 12), (x + 22, 30)], color.filled()))
+                .draw(&Rectangle::new([(x, y), (x + 22, y + 18)], color.filled()))
                 .plot()?;
             legend_area
-                .draw(&Text::new(label.clone(), (x + 28, 12), (FONT, 18)))
+                .draw(&Text::new(label.clone(), (x + 28, y), (FONT, 18)))
                 .plot()?;
         }
         let cells = body.split_evenly((1, self.panels.len().max(1)));
@@ -93,6 +98,8 @@ fn draw_panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .y_labels(11)
+        .light_line_style(WHITE)
         .x_labels(groups * 2 + 1)
         .x_label_formatter(&|x| {
             let i = x.floor() as usize;

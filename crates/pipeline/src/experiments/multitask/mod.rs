@@ -160,12 +160,17 @@ impl MultitaskConfig {
     }
 }
 
-/// The data directory: `$ICNET_DATA_DIR` or `data/` under the current directory.
+/// The data directory: `$ICNET_DATA_DIR`, else `data/` under the current directory when it
+/// exists, else the `data/` of the source tree this binary was built from.
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("ICNET_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("data"))
+    if let Some(dir) = std::env::var_os("ICNET_DATA_DIR").filter(|v| !v.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("data");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
 }
 
 /// Makes sure the raw sources of `kind` are present, running the project's fetch script once
@@ -260,10 +265,17 @@ pub fn raw_checksum(data_dir: &Path, kind: DatasetKind) -> Result<String> {
     Ok(sum)
 }
 
-/// The run spec of one training run of `experiment`.
+/// Fetches the raw sources of `datasets` when missing (the experiments' `prepare`).
+pub fn prepare(datasets: &[DatasetKind]) -> Result<()> {
+    let dir = data_dir();
+    datasets.iter().try_for_each(|&kind| ensure_raw(&dir, kind))
+}
+
+/// The run spec of one training run of `experiment`. Needs the raw data (its checksum keys
+/// the run); when it is missing the error says how to fetch it.
 pub fn run_spec(experiment: &str, config: &MultitaskConfig) -> Result<RunSpec> {
     let dir = data_dir();
-    ensure_raw(&dir, config.dataset)?;
+    icnet_data::ensure_raw_for(&dir, config.dataset).map_err(|e| anyhow::anyhow!("{e}"))?;
     let sum = raw_checksum(&dir, config.dataset)?;
     Ok(RunSpec::new(
         experiment,
