@@ -248,3 +248,18 @@ fn the_synthetic_image_is_seeded_and_sparse() {
     // The border rows are empty: the glyphs sit inside the canvas.
     assert!(a[..36].iter().all(|&b| b == 0));
 }
+
+#[test]
+fn a_given_image_replaces_the_synthetic_one_and_a_wrong_size_is_an_error() {
+    use icnet_equivalence::exact::fc::build_fc_with_image;
+    let mut fc = FcSetting::paper(1, Integrator::Euler);
+    fc.run.duration_ms = 2.0;
+    fc.run.dt_ms = 0.01;
+    let image: Vec<u8> = (0..36 * 36).map(|i| ((i * 37) % 256) as u8).collect();
+    let net = build_fc_with_image(&fc, Some(&image)).unwrap();
+    assert_eq!(net.image, image);
+    let err = build_fc_with_image(&fc, Some(&image[..100]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("image"), "{err}");
+}

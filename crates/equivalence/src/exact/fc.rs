@@ -5,15 +5,16 @@
 //! to [0, 1]; output unit o receives Σ_h W₁₂[h, o]·s_h(t), s the hidden level spikes
 //! ([`super::network`]). 40 ms at dt = 0.001 ms, from rest.
 //!
-//! **Image** ([`synthetic_image`]): the data crate does not exist yet, so the input is a
-//! synthetic MultiMNIST-like image: two seeded "digit-like" glyphs, each 2–3 anti-aliased
+//! **Image**: the caller may pass one ([`build_fc_with_image`]; the pipeline passes a
+//! Multi-MNIST test composite from the data crate). Without one the input is a
+//! synthetic MultiMNIST-like image ([`synthetic_image`]): two seeded "digit-like" glyphs, each 2–3 anti-aliased
 //! strokes (straight segments and elliptical arcs, Gaussian profile of σ = 0.8 px) drawn in
 //! a 28×28 box, the first shifted right by 0–3 px and the second by 5–8 px (both by 0–8 px
 //! down) in the 36×36 canvas, overlaid by pixel-wise maximum, quantised to bytes 0–255 and
 //! divided by 255.
 //!
-//! **Weights.** All draws come from `ChaCha8Rng::seed_from_u64(seed)`, in the order image,
-//! W₀₁, W₁₂. Each layer's weights are W = α·Z + β with Z i.i.d. N(0, 1); α and β are set so
+//! **Weights.** All draws come from `ChaCha8Rng::seed_from_u64(seed)`, in the order image
+//! (synthetic only), W₀₁, W₁₂. Each layer's weights are W = α·Z + β with Z i.i.d. N(0, 1); α and β are set so
 //! that the layer's input currents have a prescribed mean and standard deviation across its
 //! units, in units of the HH single-spike rheobase I_rh (the smallest constant current that
 //! makes a resting HH neuron fire within the run, found by bisection; ≈ 2.3 µA/cm² for
@@ -262,11 +263,33 @@ pub fn single_spike_rheobase(setting: &RunSetting) -> Result<f64, ExactError> {
     Ok(hi)
 }
 
-/// Builds the network of `setting` (image, rheobase, both weight layers).
+/// Builds the network of `setting` (synthetic image, rheobase, both weight layers).
 pub fn build_fc(setting: &FcSetting) -> Result<FcNetwork, ExactError> {
+    build_fc_with_image(setting, None)
+}
+
+/// Builds the network of `setting` on `image` (`image_side`² bytes, row-major, 0–255), or on
+/// the synthetic image when `None`.
+pub fn build_fc_with_image(
+    setting: &FcSetting,
+    image: Option<&[u8]>,
+) -> Result<FcNetwork, ExactError> {
     setting.validate()?;
     let mut rng = ChaCha8Rng::seed_from_u64(setting.seed);
-    let image = synthetic_image(&mut rng, setting.image_side);
+    let image = match image {
+        Some(bytes) => {
+            let want = setting.image_side * setting.image_side;
+            if bytes.len() != want {
+                return Err(invalid(
+                    "image",
+                    bytes.len() as f64,
+                    "image_side² bytes (1296 for a 36×36 image)",
+                ));
+            }
+            bytes.to_vec()
+        }
+        None => synthetic_image(&mut rng, setting.image_side),
+    };
     let x: Vec<f64> = image.iter().map(|&b| f64::from(b) / 255.0).collect();
     let mut normal =
         |n: usize| -> Vec<f64> { (0..n).map(|_| StandardNormal.sample(&mut rng)).collect() };
@@ -328,7 +351,15 @@ pub fn build_fc(setting: &FcSetting) -> Result<FcNetwork, ExactError> {
 
 /// Builds the network and simulates it as HH and as tv-LIF2HH; output traces are kept.
 pub fn run_fc(setting: &FcSetting) -> Result<FcResult, ExactError> {
-    let network = build_fc(setting)?;
+    run_fc_with_image(setting, None)
+}
+
+/// [`run_fc`] on a given image (see [`build_fc_with_image`]).
+pub fn run_fc_with_image(
+    setting: &FcSetting,
+    image: Option<&[u8]>,
+) -> Result<FcResult, ExactError> {
+    let network = build_fc_with_image(setting, image)?;
     let comparison = simulate_net(&network.net, &setting.run, false)?;
     Ok(FcResult {
         setting: *setting,

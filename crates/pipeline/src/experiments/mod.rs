@@ -45,16 +45,20 @@ mod tests {
     fn the_standard_registry_is_valid_and_plannable_for_every_profile() {
         let registry = registry().unwrap();
         assert!(registry.get("fig2").is_some());
-        // The multi-task experiments key their runs by the raw data's checksum; without the
-        // data (`just data`) they cannot be planned, which their own tests cover.
+        // The multi-task experiments key their runs by the raw data's checksum and S2.2 takes
+        // its input image from the data; without the data (`just data`) they cannot be
+        // planned, which their own tests cover.
         let data = multitask::data_dir();
         let have_data = icnet_data::ensure_raw(&data).is_ok();
         if !have_data {
-            eprintln!("fig4c and fig4h not planned: no raw data under {}", data.display());
+            eprintln!(
+                "fig4c and fig4h not planned: no raw data under {}",
+                data.display()
+            );
         }
         let all: Vec<_> = registry
             .all()
-            .filter(|e| have_data || ![fig4c::ID, fig4h::ID].contains(&e.id()))
+            .filter(|e| have_data || ![s2_2::ID, fig4c::ID, fig4h::ID].contains(&e.id()))
             .collect();
         for profile in Profile::ALL {
             let plans = plan(&all, profile).unwrap();

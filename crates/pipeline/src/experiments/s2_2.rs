@@ -3,15 +3,16 @@
 //!
 //! Hidden currents W₀₁ᵀ·image, output currents W₁₂ᵀ·s(t) with s the hidden level spikes,
 //! 40 ms at dt = 0.001 ms, modern convention, every unit from rest; one run per integrator
-//! (forward Euler, RK4) with the same seeded image and weights. The image, the weight
-//! scaling rule and the coupling are documented in `icnet_equivalence::exact::{fc, network}`.
+//! (forward Euler, RK4) with the same image and seeded weights. The image is the first test
+//! composite of a small fixed Multi-MNIST build (the data crate); the weight scaling rule and
+//! the coupling are documented in `icnet_equivalence::exact::{fc, network}`.
 
 use crate::output::plot::{PlotResultExt, FONT, PALETTE};
 use crate::output::{Cell, Figure, LinePanel, OutputWriter, Series, SeriesKind, Table};
 use crate::profile::Profile;
 use crate::registry::{Experiment, RenderContext, Rendered, RunContext, RunRecord, RunSpec};
 use anyhow::{Context, Result};
-use icnet_equivalence::exact::fc::{run_fc, FcResult, FcSetting};
+use icnet_equivalence::exact::fc::{run_fc_with_image, FcResult, FcSetting};
 use icnet_equivalence::exact::network::{fraction_firing, UnitComparison};
 use icnet_neurons::Integrator;
 use plotters::coord::Shift;
@@ -50,6 +51,40 @@ fn mean_sd(values: &[f64]) -> (f64, f64) {
     let mean = values.iter().sum::<f64>() / n;
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
     (mean, var.sqrt())
+}
+
+/// The data set the input image comes from.
+const IMAGE_DATASET: icnet_data::DatasetKind = icnet_data::DatasetKind::MultiMnist;
+
+/// The config of one S2.2 run: the network settings and the input image.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct S2FcConfig {
+    setting: FcSetting,
+    /// 36×36 bytes, row-major.
+    image: Vec<u8>,
+    /// Where the image comes from (for the caption).
+    image_source: String,
+}
+
+/// The input image: the first test composite of a small, fixed Multi-MNIST build (512/256,
+/// data seed 0 — the smoke size, so every profile shows the same image).
+fn input_image() -> Result<(Vec<u8>, String)> {
+    let dir = super::multitask::data_dir();
+    let data = icnet_data::load_or_build(&dir, IMAGE_DATASET, 512, 256, 0)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let image = data
+        .test
+        .image(0)
+        .context("the Multi-MNIST test set is empty")?
+        .to_vec();
+    let source = format!(
+        "test composite 0 of Multi-MNIST (digits {} top-left and {} bottom-right; {}, data set checksum {}…)",
+        data.test.label1[0],
+        data.test.label2[0],
+        data.source,
+        &data.checksum[..12.min(data.checksum.len())]
+    );
+    Ok((image, source))
 }
 
 /// The S2.2 figure: input image, hidden raster, output raster, output potentials.
@@ -154,7 +189,7 @@ fn draw_image<DB: DrawingBackend>(
 ) -> Result<()> {
     let mut chart = ChartBuilder::on(area)
         .caption(
-            format!("a  Input image ({side}×{side}, synthetic)"),
+            format!("a  Input image ({side}×{side}, Multi-MNIST)"),
             (FONT, 24),
         )
         .margin(12)
@@ -271,19 +306,29 @@ impl Experiment for S2FullyConnected {
         true
     }
 
+    fn prepare(&self, _profile: Profile) -> Result<()> {
+        super::multitask::prepare(&[IMAGE_DATASET])
+    }
+
     fn runs(&self, _profile: Profile) -> Result<Vec<RunSpec>> {
+        let (image, image_source) = input_image()?;
         INTEGRATORS
             .iter()
             .map(|&i| {
-                let config = serde_json::to_value(FcSetting::paper(SEED, i))?;
+                let config = serde_json::to_value(S2FcConfig {
+                    setting: FcSetting::paper(SEED, i),
+                    image: image.clone(),
+                    image_source: image_source.clone(),
+                })?;
                 Ok(RunSpec::new(ID, i.name(), config, SEED))
             })
             .collect()
     }
 
     fn execute(&self, run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
-        let setting: FcSetting = serde_json::from_value(run.config.clone())
-            .context("s2_2 run config does not match FcSetting")?;
+        let config: S2FcConfig = serde_json::from_value(run.config.clone())
+            .context("s2_2 run config does not match S2FcConfig")?;
+        let setting = config.setting;
         anyhow::ensure!(
             setting.seed == run.seed,
             "s2_2 run '{}' has seed {} but its config seed is {}",
@@ -292,7 +337,8 @@ impl Experiment for S2FullyConnected {
             setting.seed
         );
         ctx.progress.set_total(1);
-        let result = run_fc(&setting).map_err(|e| anyhow::anyhow!("FC network: {e}"))?;
+        let result = run_fc_with_image(&setting, Some(&config.image))
+            .map_err(|e| anyhow::anyhow!("FC network: {e}"))?;
         ctx.progress.inc(1);
         let c = &result.comparison;
         let (Some(max_dv), Some(mismatches)) = (c.max_abs_dv_mv(), c.spike_mismatches()) else {
@@ -334,6 +380,9 @@ impl Experiment for S2FullyConnected {
             ctx.runs.len()
         );
         let results: Vec<FcResult> = ctx.runs.iter().map(load).collect::<Result<_>>()?;
+        let config: S2FcConfig = serde_json::from_value(ctx.runs[0].spec.config.clone())
+            .context("s2_2 run config does not match S2FcConfig")?;
+        let image_source = config.image_source;
         let shown = &results[0];
         let s = shown.setting;
         let c = &shown.comparison;
@@ -361,7 +410,7 @@ impl Experiment for S2FullyConnected {
         let caption = format!(
             "Fully connected network of Supp. Fig. 2.2 ({n_in}→{h}→{o}, modern convention, every unit from rest, \
              {dur} ms, dt = {dt} ms, {integ}), simulated once with HH units and once with closed-loop tv-LIF2HH \
-             units. (a) The input: a synthetic 36×36 image of two overlapping seeded stroke glyphs (seed {seed}). \
+             units. (a) The input: {image_source}, bytes scaled to [0, 1]; weights seeded ({seed}). \
              (b) Spikes of the hidden units (constant currents W₀₁ᵀ·x, mean {mean:.2} and s.d. {sd:.2} µA/cm², \
              i.e. {hm} and {hs} times the single-spike rheobase {rheobase:.3} µA/cm²), sorted by their current; \
              {hp:.0} % fire. (c) Spikes of every output unit (currents W₁₂ᵀ·s(t), s = hidden level spikes, \
@@ -376,6 +425,7 @@ impl Experiment for S2FullyConnected {
             dt = s.run.dt_ms,
             integ = integrator_words(s.run.integrator),
             seed = s.seed,
+            image_source = image_source,
             hm = s.hidden_mean_rheobase,
             hs = s.hidden_sd_rheobase,
             hp = 100.0 * hidden_frac,
@@ -385,10 +435,9 @@ impl Experiment for S2FullyConnected {
         );
         let figure_entry = out
             .figure("s2_2_rasters", &caption, &figure)?
-            .deviation(
-                "The input image is synthetic (two seeded stroke glyphs on a 36×36 canvas, bytes 0–255 \
-                 scaled to [0, 1]) because the project's data crate (MultiMNIST) does not exist yet.",
-            )
+            .deviation(format!(
+                "The input image is our own Multi-MNIST composite ({image_source}), not the paper's."
+            ))
             .deviation(format!(
                 "The paper's weights are not published; ours are seeded Gaussian weights scaled by a \
                  documented rule: hidden currents with mean {} and s.d. {} rheobases; time-averaged output \
