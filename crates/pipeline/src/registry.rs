@@ -87,7 +87,9 @@ pub struct RunRecord {
     pub wall_time_s: f64,
     /// Size of the rayon thread pool the run executed in.
     pub threads: usize,
-    /// Small headline results returned by [`Experiment::execute`].
+    /// Small headline results returned by [`Experiment::execute`]. An object under the key
+    /// `data_checksums` (name → SHA-256) names data the run built itself; it joins the
+    /// manifest's data checksums.
     pub summary: Value,
     /// Artefact files the run wrote into its directory.
     pub files: Vec<String>,

@@ -309,9 +309,20 @@ pub fn reproduce(
             seeds.dedup();
             let configs =
                 serde_json::Value::Array(records.iter().map(|r| r.spec.config.clone()).collect());
+            // Inputs known before the run (its spec) and data the run built itself (reported
+            // in its summary under `data_checksums`, e.g. a composed data set).
             let data_checksums = records
                 .iter()
-                .flat_map(|r| r.spec.data_checksums.clone())
+                .flat_map(|r| {
+                    let built = r
+                        .summary
+                        .get("data_checksums")
+                        .and_then(serde_json::Value::as_object)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())));
+                    r.spec.data_checksums.clone().into_iter().chain(built)
+                })
                 .collect();
             rendered_now.push((
                 ExperimentProvenance {

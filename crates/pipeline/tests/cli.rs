@@ -465,6 +465,20 @@ fn smoke_multitask_experiments_write_the_named_metrics() {
     };
     let first = run();
     assert!(first.status.success(), "{}", text(&first.stderr));
+    // The composed data set's checksum is in the manifest, beside the raw sources'.
+    let manifest = read_json(&tmp.path().join("out/manifest.json"));
+    let output = manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "fig4h")
+        .expect("fig4h table in the manifest");
+    let sums = output["data_checksums"].as_object().unwrap();
+    let built = sums["dataset:multi-fashion-mnist-512-256-seed0"]
+        .as_str()
+        .unwrap();
+    assert_eq!(built.len(), 64, "{built}");
+    assert!(sums.contains_key("raw:multi-fashion-mnist"), "{sums:?}");
     let metrics = read_json(&tmp.path().join("out/metrics.json"));
     for model in ["lif-fc", "4lif-fc", "hh-fc", "slif2hh-fc", "ann"] {
         for amplitude in [0, 25, 50, 75] {

@@ -398,6 +398,15 @@ pub fn execute(run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
         "task1_acc": acc1,
         "task2_acc": acc2,
         "dataset_checksum": data.checksum,
+        "data_checksums": {
+            format!(
+                "dataset:{}-{}-{}-seed{}",
+                config.dataset.id(),
+                config.n_train,
+                config.n_test,
+                config.data_seed
+            ): data.checksum,
+        },
         "dataset_source": data.source,
         "parameters": record.parameters,
         "resumed_epochs": record.resumed_epochs,
