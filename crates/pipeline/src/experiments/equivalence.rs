@@ -92,8 +92,10 @@ fn network_rows(ctx: &RenderContext<'_>) -> Result<Vec<NetworkRow>> {
             .get(dep)
             .with_context(|| format!("equivalence needs the runs of {dep}"))?;
         for run in runs {
-            let dt_ms = run.spec.config["run"]["dt_ms"]
-                .as_f64()
+            // s2_1's config is a run setting; s2_2's nests it under `setting` beside the image.
+            let dt_ms = ["/run/dt_ms", "/setting/run/dt_ms"]
+                .iter()
+                .find_map(|p| run.spec.config.pointer(p).and_then(Value::as_f64))
                 .with_context(|| format!("run {} of {dep} has no run.dt_ms", run.spec.label))?;
             rows.push(NetworkRow {
                 case: case.to_string(),
