@@ -154,37 +154,7 @@ impl MultiSet {
     /// If `out.len() != indices.len() * 1296`, an index is out of range, or the noise does not
     /// hold 1296 values: these are programming errors of the caller, not bad data.
     pub fn batch_f32(&self, indices: &[usize], noise: Option<&[f32]>, out: &mut [f32]) {
-        assert_eq!(
-            out.len(),
-            indices.len() * PIXELS,
-            "batch_f32: out must hold 1296 values per index"
-        );
-        if let Some(noise) = noise {
-            assert_eq!(
-                noise.len(),
-                PIXELS,
-                "batch_f32: noise must be one 36×36 image"
-            );
-        }
-        const SCALE: f32 = 1.0 / 255.0;
-        for (&index, dst) in indices.iter().zip(out.chunks_exact_mut(PIXELS)) {
-            assert!(
-                index < self.n,
-                "batch_f32: index {index} out of range 0..{}",
-                self.n
-            );
-            let src = &self.images[index * PIXELS..(index + 1) * PIXELS];
-            match noise {
-                None => dst
-                    .iter_mut()
-                    .zip(src)
-                    .for_each(|(d, &p)| *d = f32::from(p) * SCALE),
-                Some(noise) => dst
-                    .iter_mut()
-                    .zip(src.iter().zip(noise))
-                    .for_each(|(d, (&p, &z))| *d = (f32::from(p) + z) * SCALE),
-            }
-        }
+        self.fill_batch("batch_f32", indices, noise, 1.0 / 255.0, out);
     }
 
     /// Network input on the byte scale: for each `indices[k]`, writes `pixel + noise`
@@ -194,22 +164,34 @@ impl MultiSet {
     /// # Panics
     /// As [`MultiSet::batch_f32`].
     pub fn batch_bytes_f32(&self, indices: &[usize], noise: Option<&[f32]>, out: &mut [f32]) {
+        self.fill_batch("batch_bytes_f32", indices, noise, 1.0, out);
+    }
+
+    /// Writes `(pixel + noise) · scale` for each requested composite (`scale` 1 is exact).
+    fn fill_batch(
+        &self,
+        caller: &str,
+        indices: &[usize],
+        noise: Option<&[f32]>,
+        scale: f32,
+        out: &mut [f32],
+    ) {
         assert_eq!(
             out.len(),
             indices.len() * PIXELS,
-            "batch_bytes_f32: out must hold 1296 values per index"
+            "{caller}: out must hold 1296 values per index"
         );
         if let Some(noise) = noise {
             assert_eq!(
                 noise.len(),
                 PIXELS,
-                "batch_bytes_f32: noise must be one 36×36 image"
+                "{caller}: noise must be one 36×36 image"
             );
         }
         for (&index, dst) in indices.iter().zip(out.chunks_exact_mut(PIXELS)) {
             assert!(
                 index < self.n,
-                "batch_bytes_f32: index {index} out of range 0..{}",
+                "{caller}: index {index} out of range 0..{}",
                 self.n
             );
             let src = &self.images[index * PIXELS..(index + 1) * PIXELS];
@@ -217,11 +199,11 @@ impl MultiSet {
                 None => dst
                     .iter_mut()
                     .zip(src)
-                    .for_each(|(d, &p)| *d = f32::from(p)),
+                    .for_each(|(d, &p)| *d = f32::from(p) * scale),
                 Some(noise) => dst
                     .iter_mut()
                     .zip(src.iter().zip(noise))
-                    .for_each(|(d, (&p, &z))| *d = f32::from(p) + z),
+                    .for_each(|(d, (&p, &z))| *d = (f32::from(p) + z) * scale),
             }
         }
     }

@@ -1,6 +1,6 @@
 //! One optimisation step and one evaluation pass of a two-head model.
 
-use crate::loss::cross_entropy;
+use crate::loss::{cross_entropy, HeadResult};
 use crate::models::{Network, CLASSES};
 use crate::optim::Adam;
 use crate::scalar::Scalar;
@@ -39,17 +39,29 @@ pub fn accumulate_loss_and_grad<S: Scalar>(
     labels1: &[u8],
     labels2: &[u8],
 ) -> BatchStats {
+    let (stats, h1, h2) = forward_loss(net, x, labels1, labels2);
+    net.backward(&h1.grad, &h2.grad);
+    stats
+}
+
+/// Forward pass and both heads' cross-entropies (with their logit gradients).
+fn forward_loss<S: Scalar>(
+    net: &mut dyn Network<S>,
+    x: &[S],
+    labels1: &[u8],
+    labels2: &[u8],
+) -> (BatchStats, HeadResult<S>, HeadResult<S>) {
     let rows = labels1.len();
     let (l1, l2) = net.forward(x, rows);
     let h1 = cross_entropy(l1, labels1, CLASSES);
     let h2 = cross_entropy(l2, labels2, CLASSES);
-    net.backward(&h1.grad, &h2.grad);
-    BatchStats {
+    let stats = BatchStats {
         rows,
         loss: h1.loss + h2.loss,
         correct1: h1.correct,
         correct2: h2.correct,
-    }
+    };
+    (stats, h1, h2)
 }
 
 /// One Adam step on one batch at learning rate `lr`.
@@ -76,14 +88,5 @@ pub fn evaluate_batch<S: Scalar>(
     labels1: &[u8],
     labels2: &[u8],
 ) -> BatchStats {
-    let rows = labels1.len();
-    let (l1, l2) = net.forward(x, rows);
-    let h1 = cross_entropy(l1, labels1, CLASSES);
-    let h2 = cross_entropy(l2, labels2, CLASSES);
-    BatchStats {
-        rows,
-        loss: h1.loss + h2.loss,
-        correct1: h1.correct,
-        correct2: h2.correct,
-    }
+    forward_loss(net, x, labels1, labels2).0
 }
