@@ -1,0 +1,1 @@
+//! Mutual-information estimators, all reporting bits.
