@@ -215,3 +215,86 @@ fn gauss_solve(sys: &mut [[f64; MAX_ROWS + 1]; MAX_ROWS], k: usize) -> Option<[f
     }
     Some(x)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOLIMP: [f64; 5] = [0.9, 0.95, 0.001, 0.5, 2.0];
+
+    #[test]
+    fn impedance_follows_the_solimp_spline() {
+        // x = |r| / width; y = x²/mid below the midpoint, 1 − (1 − x)²/(1 − mid) above it;
+        // d = 0.9 + 0.05 y.
+        let cases = [
+            (0.0, 0.9),
+            (-0.00025, 0.9 + 0.05 * 0.125),
+            (-0.0005, 0.925),
+            (-0.00075, 0.9 + 0.05 * 0.875),
+            (-0.001, 0.95),
+            (-0.3, 0.95),
+            (0.0005, 0.925),
+        ];
+        for (r, expected) in cases {
+            assert!(
+                (impedance(&SOLIMP, r) - expected).abs() < 1e-15,
+                "r = {r}: {} vs {expected}",
+                impedance(&SOLIMP, r)
+            );
+        }
+    }
+
+    #[test]
+    fn flat_impedance_when_d_min_equals_d_max() {
+        assert_eq!(impedance(&[0.8, 0.8, 0.001, 0.5, 2.0], -0.0004), 0.8);
+    }
+
+    #[test]
+    fn active_set_solution_of_one_row_is_the_clamped_ratio() {
+        // One row: f = max(0, −jar₀ / (A + R)).
+        let rows = [Row {
+            joint: 0,
+            sign: 1.0,
+            aref: 0.0,
+            regulariser: 0.5,
+        }];
+        let mut a = [[0.0; MAX_ROWS]; MAX_ROWS];
+        a[0][0] = 2.0;
+        let mut jar0 = [0.0; MAX_ROWS];
+        jar0[0] = -5.0;
+        assert!((active_set_solve(&a, &jar0, &rows, 1)[0] - 2.0).abs() < 1e-15);
+        jar0[0] = 5.0;
+        assert_eq!(active_set_solve(&a, &jar0, &rows, 1)[0], 0.0);
+    }
+
+    #[test]
+    fn two_coupled_rows_satisfy_the_complementarity_conditions() {
+        let rows: Vec<Row> = (0..2)
+            .map(|joint| Row {
+                joint,
+                sign: 1.0,
+                aref: 0.0,
+                regulariser: 0.1,
+            })
+            .collect();
+        let mut a = [[0.0; MAX_ROWS]; MAX_ROWS];
+        a[0][0] = 1.0;
+        a[1][1] = 1.0;
+        a[0][1] = 0.9;
+        a[1][0] = 0.9;
+        let mut jar0 = [0.0; MAX_ROWS];
+        jar0[0] = -1.0;
+        jar0[1] = 0.5;
+        // Row 0 alone: f₀ = 1/1.1; row 1 then sees jar = 0.5 + 0.9/1.1 > 0, so it stays off.
+        let f = active_set_solve(&a, &jar0, &rows, 2);
+        assert!((f[0] - 1.0 / 1.1).abs() < 1e-14, "{f:?}");
+        assert_eq!(f[1], 0.0);
+        // Both pressed: [[1.1, 0.9], [0.9, 1.1]] f = [1, 1] gives f = (0.5, 0.5).
+        jar0[1] = -1.0;
+        let f = active_set_solve(&a, &jar0, &rows, 2);
+        assert!(
+            (f[0] - 0.5).abs() < 1e-14 && (f[1] - 0.5).abs() < 1e-14,
+            "{f:?}"
+        );
+    }
+}
