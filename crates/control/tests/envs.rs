@@ -57,7 +57,7 @@ fn bad_actions_and_states_are_errors_not_panics() {
         .reset_to(&[0.0, 0.0], &[f64::INFINITY, 0.0])
         .unwrap_err();
     assert!(err.to_string().contains("qvel value 0 is inf"), "{err}");
-    let mut double = InvertedDoublePendulum::new();
+    let double = InvertedDoublePendulum::new();
     assert!(double.shaped_reward(&[0.0; 4], false).is_err());
 }
 
