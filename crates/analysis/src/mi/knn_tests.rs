@@ -274,3 +274,27 @@ fn knn_input_errors_say_what_to_fix() {
         "{e}"
     );
 }
+
+#[test]
+#[ignore = "timing at the hidden-layer size"]
+fn time_mixed_on_a_hidden_layer() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for n in [1000usize, 2000] {
+        let dim = 512;
+        let y: Vec<i64> = (0..n).map(|_| rng.random_range(0..10)).collect();
+        let x: Vec<f64> = (0..n * dim)
+            .map(|i| {
+                (0..15)
+                    .filter(|_| rng.random::<f64>() < 0.1 + 0.02 * y[i / dim] as f64)
+                    .count() as f64
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        let e = mixed_mi(&x, dim, &y, 3, Some(&TieJitter::new(0))).unwrap();
+        println!(
+            "n {n} dim {dim}: {:.3} bits in {:.2} s",
+            e.bits,
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
