@@ -2,9 +2,10 @@
 //! every failure into one sentence on stderr with a non-zero exit code.
 
 use crate::commands;
+use crate::commands::run::RunTarget;
 use crate::profile::Profile;
 use crate::registry::parse_only;
-use crate::reproduce::ReproduceOptions;
+use crate::reproduce::{CacheMode, Force, ReproduceOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -14,6 +15,12 @@ Examples:
   icnet reproduce --profile smoke        a quick sanity run into results/smoke/
   icnet reproduce --only fig2 --jobs 2   just Fig. 2 (and what it depends on), 2 threads
   icnet list                             experiments, the figure each makes, cache status
+  icnet reproduce --force fig2           recompute Fig. 2's runs even though they are cached
+  icnet plan --profile paper > plan.json the run list, to spread over a scheduler
+  icnet plan --profile paper --emit slurm --out submit.sh   SLURM job arrays (then `bash submit.sh`)
+  icnet run HASH --profile paper         execute one run of the plan into the shared cache
+  icnet reproduce --collect              render from a cache filled by `icnet run` workers
+  icnet verify paper                     is paper/ the output of the current code?
   icnet simulate --model hh-1952 --stimulus sine --dt 0.01 --ms 80 --out results/sim
   icnet bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2
   icnet data build --train 120000 --test 20000   build the Multi-MNIST family into data/built/";
@@ -49,6 +56,36 @@ Examples:
 Finished runs are cached under --cache keyed by code version, config, data and seed, so an
 interrupted reproduce resumes where it stopped.")]
     Reproduce(ReproduceArgs),
+    /// Print the run list of a profile (JSON: hash, experiment, label, stage, estimated
+    /// seconds, command) or a SLURM job-array script that executes it with `icnet run`.
+    #[command(after_help = "\
+Examples:
+  icnet plan --profile paper                           JSON run list on stdout
+  icnet plan --profile paper --only fig4c --cache /shared/runs > plan.json
+  icnet plan --profile paper --emit slurm --cache /shared/runs --plan-file plan.json --out submit.sh
+Each run's command is `icnet run HASH --profile P --experiment ID --cache DIR`. The SLURM script
+submits one job array per dependency stage (stage K+1 waits for stage K with
+--dependency=afterok), each task running one run of the plan file, then one job that renders
+with `icnet reproduce --collect`. Estimated seconds are the experiments' own estimates where they
+give one, otherwise a per-profile default (10 s smoke, 300 s quick, 4 h paper).")]
+    Plan(PlanArgs),
+    /// Execute exactly one run, by hash (from `icnet plan`), into the shared run cache.
+    #[command(after_help = "\
+Examples:
+  icnet run 3f2a…c9 --profile paper --cache /shared/runs
+  icnet run 3f2a…c9 --profile paper --experiment fig4c --cache /shared/runs --jobs 4
+  icnet run --plan plan.json --stage 0 --index 5 --profile paper --cache /shared/runs
+The run is written atomically; two workers racing on one hash both end with a valid entry. A run
+whose experiment depends on another needs that experiment's runs in the cache first.")]
+    Run(RunArgs),
+    /// Check that an output directory (e.g. the committed paper/) is the output of the current
+    /// code: code version, every experiment present, file checksums, index.md up to date.
+    #[command(after_help = "\
+Examples:
+  icnet verify                 checks paper/
+  icnet verify results/smoke
+Exits non-zero with the list of problems, each with the command that fixes it.")]
+    Verify(VerifyArgs),
     /// List the experiments, the paper figure or table each regenerates, its dependencies and
     /// whether its runs are cached for each profile.
     #[command(after_help = "Example:\n  icnet list --cache results/runs")]
@@ -131,6 +168,87 @@ pub struct ReproduceArgs {
     /// Run cache directory.
     #[arg(long, value_name = "DIR", default_value = "results/runs")]
     pub cache: PathBuf,
+    /// Recompute (and overwrite in the cache) the runs of these experiments even when cached:
+    /// comma-separated ids, or `all`.
+    #[arg(long, value_name = "ID,ID…|all")]
+    pub force: Option<String>,
+    /// Render only from the cache (filled by `icnet run` workers); fail listing the missing
+    /// runs instead of computing them.
+    #[arg(long, conflicts_with = "force")]
+    pub collect: bool,
+}
+
+/// Arguments of `icnet plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Profile: smoke, quick or paper.
+    #[arg(long, default_value = "quick", value_name = "PROFILE")]
+    pub profile: String,
+    /// Only these experiments (comma-separated ids) and their dependencies.
+    #[arg(long, value_name = "ID,ID…")]
+    pub only: Option<String>,
+    /// The shared run cache the workers write into (put in every command).
+    #[arg(long, value_name = "DIR", default_value = "results/runs")]
+    pub cache: PathBuf,
+    /// Output: json (the run list) or slurm (a job-array submission script).
+    #[arg(long, value_name = "FORMAT", default_value = "json")]
+    pub emit: String,
+    /// Where to write the JSON plan [json: stdout; slurm: icnet-plan-PROFILE.json].
+    #[arg(long, value_name = "FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Where to write the SLURM script [default: stdout].
+    #[arg(long, value_name = "FILE", requires = "emit")]
+    pub out: Option<PathBuf>,
+    /// The icnet executable the workers call.
+    #[arg(long, value_name = "PATH", default_value = "icnet")]
+    pub icnet: String,
+    /// Output directory of the final `reproduce --collect` job [default: the profile's].
+    #[arg(long, value_name = "DIR")]
+    pub collect_out: Option<PathBuf>,
+}
+
+/// Arguments of `icnet run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The run hash (from `icnet plan`); or give --plan, --stage and --index.
+    #[arg(
+        value_name = "HASH",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    pub hash: Option<String>,
+    /// The run's experiment (from the plan); saves planning every other experiment.
+    #[arg(long, value_name = "ID")]
+    pub experiment: Option<String>,
+    /// A plan file from `icnet plan`; the run is the --index-th of stage --stage.
+    #[arg(long, value_name = "FILE", requires_all = ["stage", "index"])]
+    pub plan: Option<PathBuf>,
+    /// Dependency stage within --plan.
+    #[arg(long, value_name = "K", requires = "plan")]
+    pub stage: Option<usize>,
+    /// Index of the run within the stage (a SLURM array task id).
+    #[arg(long, value_name = "I", requires = "plan")]
+    pub index: Option<usize>,
+    /// Profile the hash was planned for.
+    #[arg(long, default_value = "quick", value_name = "PROFILE")]
+    pub profile: String,
+    /// The shared run cache.
+    #[arg(long, value_name = "DIR", default_value = "results/runs")]
+    pub cache: PathBuf,
+    /// Worker threads [default: every core].
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Recompute and replace the run even if it is cached.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `icnet verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The output directory to check.
+    #[arg(value_name = "DIR", default_value = "paper")]
+    pub dir: PathBuf,
 }
 
 /// Arguments of `icnet list`.
@@ -255,6 +373,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let out = args
                 .out
                 .unwrap_or_else(|| PathBuf::from(profile.default_out()));
+            let force = args
+                .force
+                .as_deref()
+                .map(Force::parse)
+                .transpose()?
+                .unwrap_or_default();
             let opts = ReproduceOptions {
                 profile,
                 only,
@@ -263,8 +387,50 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 jobs: args.jobs,
                 command: std::env::args().collect(),
             };
-            commands::reproduce::run(&opts)
+            let mode = CacheMode {
+                force,
+                collect: args.collect,
+            };
+            commands::reproduce::run(&opts, &mode)
         }
+        Command::Plan(args) => {
+            let profile: Profile = args.profile.parse()?;
+            let opts = commands::plan::PlanOptions {
+                profile,
+                only: args.only.as_deref().map(parse_only).transpose()?,
+                cache: args.cache,
+                emit: args.emit.parse()?,
+                plan_file: args.plan_file,
+                out: args.out,
+                icnet: args.icnet,
+                collect_out: args
+                    .collect_out
+                    .unwrap_or_else(|| PathBuf::from(profile.default_out())),
+            };
+            commands::plan::run(&opts)
+        }
+        Command::Run(args) => {
+            let target = match (args.hash, args.plan, args.stage, args.index) {
+                (_, Some(plan), Some(stage), Some(index)) => {
+                    RunTarget::PlanIndex { plan, stage, index }
+                }
+                (Some(hash), _, _, _) => RunTarget::Hash {
+                    hash,
+                    experiment: args.experiment,
+                },
+                _ => anyhow::bail!(
+                    "give a run hash, or --plan FILE --stage K --index I; see `icnet run --help`"
+                ),
+            };
+            commands::run::run(&commands::run::RunOptions {
+                target,
+                profile: args.profile.parse()?,
+                cache: args.cache,
+                jobs: args.jobs,
+                force: args.force,
+            })
+        }
+        Command::Verify(args) => commands::verify::run(&args.dir),
         Command::List(args) => commands::list::run(&args.cache),
         Command::Simulate(args) => commands::simulate::run(&args),
         Command::Bench(BenchCommand::Hh(args)) => commands::bench::run(&args),

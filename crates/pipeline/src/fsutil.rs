@@ -96,6 +96,46 @@ pub fn ensure_writable_dir(dir: &Path, flag: &str) -> Result<()> {
     Ok(())
 }
 
+/// The process id in the name of a temporary file made by [`temp_sibling`]
+/// (`.<stem>.tmp-<pid>-<n>[.<ext>]`), or `None` for any other name.
+pub fn temp_owner(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.rsplit_once(".tmp-")?.1;
+    let (pid, counter) = rest.split_once('-')?;
+    let counter = counter.split('.').next()?;
+    counter.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Removes temporary files of processes that no longer exist (a SIGKILL between writing and
+/// renaming leaves one behind) from `dir` and its subdirectories, to `depth` levels. Only on
+/// systems with `/proc`; returns how many files were removed.
+pub fn sweep_stale_temps(dir: &Path, depth: usize) -> usize {
+    if !Path::new("/proc/self").exists() {
+        return 0;
+    }
+    let mut removed = 0;
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if depth > 0 {
+                removed += sweep_stale_temps(&path, depth - 1);
+            }
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale = temp_owner(&name).is_some_and(|pid| {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if stale && fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +185,30 @@ mod tests {
         let path = dir.path().join("x.json");
         write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "{\n  \"a\": 1\n}\n");
+    }
+
+    #[test]
+    fn temporary_names_are_recognised_and_stale_ones_swept() {
+        let t = temp_sibling(Path::new("/x/fig.png"));
+        let name = t.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(temp_owner(&name), Some(std::process::id()));
+        assert_eq!(temp_owner(".index.tmp-12-3"), Some(12));
+        assert_eq!(temp_owner("fig.png"), None);
+        assert_eq!(temp_owner(".fig.tmp-x-3.png"), None);
+        assert_eq!(temp_owner(".fig.tmp-12.png"), None);
+
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("figures");
+        fs::create_dir_all(&sub).unwrap();
+        // PID 4294967 is above Linux's pid_max, so never alive.
+        fs::write(sub.join(".fig.tmp-4294967-0.svg"), "half").unwrap();
+        fs::write(dir.path().join(".index.tmp-4294967-1.md"), "half").unwrap();
+        fs::write(sub.join("fig.svg"), "whole").unwrap();
+        let own = temp_sibling(&sub.join("own.svg"));
+        fs::write(&own, "mine").unwrap();
+        if Path::new("/proc/self").exists() {
+            assert_eq!(sweep_stale_temps(dir.path(), 1), 2);
+            assert!(sub.join("fig.svg").is_file() && own.is_file());
+        }
     }
 }

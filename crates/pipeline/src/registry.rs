@@ -204,7 +204,9 @@ impl<'a> RunContext<'a> {
             .unwrap_or_default();
         let hash = name.split(".tmp-").next().unwrap_or(&name).to_string();
         let cache = self.dir.parent().unwrap_or(Path::new("."));
-        cache.join("checkpoints").join(format!("{hash}.ck"))
+        cache
+            .join(crate::cache::CHECKPOINTS_DIR)
+            .join(format!("{hash}.ck"))
     }
 
     /// Names of the artefacts written so far, sorted.
@@ -263,12 +265,30 @@ pub trait Experiment: Send + Sync {
     fn prepare(&self, _profile: Profile) -> Result<()> {
         Ok(())
     }
+    /// Rough wall time of one run on one core, in seconds, for `icnet plan` (scheduler time
+    /// limits and load balancing). The default is a per-profile guess
+    /// ([`default_estimated_seconds`]), not a measurement; experiments override it with their
+    /// measured times.
+    fn estimated_seconds(&self, profile: Profile, _run: &RunSpec) -> f64 {
+        default_estimated_seconds(profile)
+    }
     /// The runs needed for `profile`. Fails only when inputs are missing (e.g. a data file).
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>>;
     /// Executes one run, writing artefacts through `ctx`, and returns its small summary.
     fn execute(&self, run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value>;
     /// Renders figures, tables and metrics from the finished runs.
     fn render(&self, ctx: &RenderContext<'_>, out: &OutputWriter) -> Result<Rendered>;
+}
+
+/// The guess behind the default [`Experiment::estimated_seconds`]: 10 s per run for smoke,
+/// 5 minutes for quick, 4 hours for paper. Deliberately generous, since a scheduler kills a
+/// task that overruns its time limit.
+pub fn default_estimated_seconds(profile: Profile) -> f64 {
+    match profile {
+        Profile::Smoke => 10.0,
+        Profile::Quick => 300.0,
+        Profile::Paper => 4.0 * 3600.0,
+    }
 }
 
 /// The set of experiments, in a dependency-respecting order.
@@ -336,23 +356,32 @@ impl Registry {
         self.all().find(|e| e.id() == id)
     }
 
+    /// Checks that every id names an experiment; the error names `flag` (e.g. `--force`) and
+    /// lists the known ids.
+    pub fn check_ids(&self, ids: &[String], flag: &str) -> Result<()> {
+        for id in ids {
+            anyhow::ensure!(
+                self.get(id).is_some(),
+                "unknown experiment '{id}' in {flag}; known experiments are {} (see `icnet list`)",
+                self.ids().join(", ")
+            );
+        }
+        Ok(())
+    }
+
     /// Checks requested ids and returns them with everything they transitively depend on,
     /// dependencies first. `None` selects every experiment.
     pub fn closure(&self, requested: Option<&[String]>) -> Result<Vec<&dyn Experiment>> {
         let Some(requested) = requested else {
             return Ok(self.all().collect());
         };
+        self.check_ids(requested, "--only")?;
         let mut wanted = BTreeSet::new();
-        let mut stack: Vec<&str> = Vec::new();
-        for id in requested {
-            let exp = self.get(id).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "unknown experiment '{id}' in --only; known experiments are {} (see `icnet list`)",
-                    self.ids().join(", ")
-                )
-            })?;
-            stack.push(exp.id());
-        }
+        let mut stack: Vec<&str> = requested
+            .iter()
+            .filter_map(|id| self.get(id))
+            .map(|e| e.id())
+            .collect();
         while let Some(id) = stack.pop() {
             if wanted.insert(id) {
                 if let Some(exp) = self.get(id) {
@@ -366,10 +395,15 @@ impl Registry {
 
 /// Parses `--only a,b,c` into ids, rejecting empty entries.
 pub fn parse_only(list: &str) -> Result<Vec<String>> {
+    parse_ids(list, "--only")
+}
+
+/// Parses a comma-separated id list given with `flag`, rejecting empty entries.
+pub fn parse_ids(list: &str, flag: &str) -> Result<Vec<String>> {
     let ids: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
     anyhow::ensure!(
         !ids.iter().any(String::is_empty),
-        "--only '{list}' has an empty entry; give experiment ids separated by commas, e.g. --only fig2"
+        "{flag} '{list}' has an empty entry; give experiment ids separated by commas, e.g. {flag} fig2"
     );
     Ok(ids)
 }

@@ -1,13 +1,17 @@
 //! `icnet reproduce`: plan the runs of the selected experiments, execute or reuse them,
 //! render outputs, and write `metrics.json`, `manifest.json` and `index.md`.
+//!
+//! Every input is validated before any run starts (experiment ids of `--only` and `--force`,
+//! thread count, writable `--out` and `--cache`, data present or fetched by the experiments'
+//! `prepare`). `--force` recomputes runs on purpose; `--collect` never computes and renders
+//! from a cache filled elsewhere (`icnet run` workers), failing with the list of missing runs.
 
 use crate::cache::RunCache;
 use crate::fsutil;
 use crate::hashing;
-use crate::output::manifest::{
-    self, ExperimentProvenance, ExperimentTiming, Manifest, ManifestOutput,
-};
-use crate::output::{index, metrics, OutputWriter};
+use crate::output::manifest::{ExperimentProvenance, ExperimentTiming};
+use crate::output::summary::write_summary_files;
+use crate::output::{metrics, OutputWriter};
 use crate::profile::Profile;
 use crate::progress::Progress;
 use crate::provenance::{Provenance, TOOL_VERSION};
@@ -39,6 +43,65 @@ pub struct ReproduceOptions {
     pub jobs: Option<usize>,
     /// The command line, for the manifest.
     pub command: Vec<String>,
+}
+
+/// How `icnet reproduce` treats the cache (kept apart from [`ReproduceOptions`] so that
+/// callers which only reproduce need not name it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CacheMode {
+    /// Runs to recompute even when cached.
+    pub force: Force,
+    /// Render only from the cache; fail listing the missing runs instead of computing them.
+    pub collect: bool,
+}
+
+/// Which experiments' runs `--force` recomputes (and overwrites in the cache).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Force {
+    /// Reuse every cached run.
+    #[default]
+    Nothing,
+    /// Recompute every run of every selected experiment (`--force all`).
+    All,
+    /// Recompute the runs of these experiments only (not of their dependencies).
+    Experiments(Vec<String>),
+}
+
+impl Force {
+    /// Parses `--force all` or `--force ID[,ID…]`.
+    pub fn parse(text: &str) -> Result<Force> {
+        if text.trim() == "all" {
+            return Ok(Force::All);
+        }
+        Ok(Force::Experiments(crate::registry::parse_ids(
+            text, "--force",
+        )?))
+    }
+
+    /// Whether the runs of experiment `id` are recomputed.
+    pub fn covers(&self, id: &str) -> bool {
+        match self {
+            Force::Nothing => false,
+            Force::All => true,
+            Force::Experiments(ids) => ids.iter().any(|i| i == id),
+        }
+    }
+
+    /// Checks the ids against the registry and against the experiments `selected` by `--only`
+    /// (forcing an experiment that is not reproduced would silently do nothing).
+    pub fn validate(&self, registry: &Registry, selected: &[&dyn Experiment]) -> Result<()> {
+        let Force::Experiments(ids) = self else {
+            return Ok(());
+        };
+        registry.check_ids(ids, "--force")?;
+        for id in ids {
+            anyhow::ensure!(
+                selected.iter().any(|e| e.id() == id),
+                "--force {id} names an experiment that --only does not select (nor depends on); add {id} to --only"
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The runs of one experiment for one profile, with their cache keys.
@@ -106,6 +169,37 @@ pub fn plan<'r>(
     Ok(planned)
 }
 
+/// Fails, listing every missing run (experiment, label, hash), unless every planned run is
+/// in the cache (`--collect`).
+pub fn ensure_all_cached(
+    plans: &[PlannedExperiment<'_>],
+    cache: &RunCache,
+    profile: Profile,
+) -> Result<()> {
+    let missing: Vec<String> = plans
+        .iter()
+        .flat_map(|p| p.runs.iter().map(move |(spec, hash)| (p, spec, hash)))
+        .filter(|(_, _, hash)| cache.load(hash).is_none())
+        .map(|(p, spec, hash)| format!("{}/{} ({hash})", p.experiment.id(), spec.label))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    const SHOWN: usize = 20;
+    let more = missing.len().saturating_sub(SHOWN);
+    let mut list = missing[..missing.len().min(SHOWN)].join(", ");
+    if more > 0 {
+        list.push_str(&format!(" and {more} more"));
+    }
+    anyhow::bail!(
+        "--collect found {} of {} runs missing from {}: {list}; execute them with `icnet run HASH --profile {profile} --cache {}` (see `icnet plan`) or drop --collect to compute them here",
+        missing.len(),
+        plans.iter().map(|p| p.runs.len()).sum::<usize>(),
+        cache.root().display(),
+        cache.root().display()
+    )
+}
+
 /// The result of `icnet reproduce`.
 #[derive(Debug)]
 pub struct ReproduceReport {
@@ -143,8 +237,10 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_string())
 }
 
-/// Executes one run into the cache (or loads it); returns the record and whether it was cached.
-fn run_one(
+/// Executes one run into the cache (or loads it, unless `force`); returns the record and
+/// whether it was cached. Also what `icnet run` calls.
+#[allow(clippy::too_many_arguments)]
+pub fn run_one(
     exp: &dyn Experiment,
     spec: &RunSpec,
     hash: &str,
@@ -152,9 +248,12 @@ fn run_one(
     profile: Profile,
     deps: &DepRuns,
     progress: &Progress,
+    force: bool,
 ) -> Result<(RunRecord, bool)> {
-    if let Some(record) = cache.load(hash) {
-        return Ok((record, true));
+    if !force {
+        if let Some(record) = cache.load(hash) {
+            return Ok((record, true));
+        }
     }
     let pending = cache.begin(hash)?;
     let bar = progress.run_bar(&format!("{}/{}", exp.id(), spec.label));
@@ -181,13 +280,28 @@ fn run_one(
         files: ctx.files(),
         dir: PathBuf::new(),
     };
-    Ok((pending.finish(record)?, false))
+    let record = if force {
+        pending.finish_replacing(record)?
+    } else {
+        pending.finish(record)?
+    };
+    Ok((record, false))
 }
 
-/// Runs `icnet reproduce`.
+/// Runs `icnet reproduce`, reusing every cached run and computing the rest.
 pub fn reproduce(
     registry: &Registry,
     opts: &ReproduceOptions,
+    progress: &Progress,
+) -> Result<ReproduceReport> {
+    reproduce_with(registry, opts, &CacheMode::default(), progress)
+}
+
+/// Runs `icnet reproduce` with `--force` / `--collect` as given in `mode`.
+pub fn reproduce_with(
+    registry: &Registry,
+    opts: &ReproduceOptions,
+    mode: &CacheMode,
     progress: &Progress,
 ) -> Result<ReproduceReport> {
     let selected = registry.closure(opts.only.as_deref())?;
@@ -199,18 +313,39 @@ pub fn reproduce(
             .collect(),
         None => registry.ids().into_iter().collect(),
     };
-    // Everything that can be checked without touching the disk is checked first.
+    // Everything that can be checked without touching the disk is checked first, then the
+    // directories, then the data (which may take a download), all before any run starts.
+    anyhow::ensure!(
+        !(mode.collect && mode.force != Force::Nothing),
+        "--collect renders from the cache and never computes, so it cannot be combined with --force"
+    );
+    mode.force.validate(registry, &selected)?;
     let pool = thread_pool(opts.jobs)?;
     let profile = opts.profile;
+    let cache = RunCache::new(&opts.cache);
+    if mode.collect {
+        anyhow::ensure!(
+            opts.cache.is_dir(),
+            "--cache {} does not exist; --collect renders from a cache filled by `icnet run` (pass that cache's path)",
+            opts.cache.display()
+        );
+    }
+    fsutil::ensure_writable_dir(&opts.out, "--out")?;
+    if !mode.collect {
+        cache.ensure_writable()?;
+    }
     for exp in &selected {
         exp.prepare(profile)
             .with_context(|| format!("cannot prepare the inputs of experiment {}", exp.id()))?;
     }
     let plans = plan(&selected, profile)?;
-    fsutil::ensure_writable_dir(&opts.out, "--out")?;
-    let cache = RunCache::new(&opts.cache);
-    cache.ensure_writable()?;
-    cache.sweep_stale();
+    if mode.collect {
+        ensure_all_cached(&plans, &cache, profile)?;
+    } else {
+        // Leftovers of killed processes: temporary run directories and files.
+        cache.sweep_stale();
+    }
+    fsutil::sweep_stale_temps(&opts.out, 1);
     let provenance = Provenance::collect();
 
     let mut finished: BTreeMap<&'static str, Vec<RunRecord>> = BTreeMap::new();
@@ -233,10 +368,19 @@ pub fn reproduce(
                 .par_iter()
                 .map(|(spec, hash)| {
                     let t0 = Instant::now();
-                    let result = run_one(exp, spec, hash, &cache, profile, &deps, progress)
-                        .with_context(|| {
-                            format!("experiment {}, run '{}' failed", exp.id(), spec.label)
-                        });
+                    let force = mode.force.covers(exp.id());
+                    let result = (if mode.collect {
+                        // Never compute, even if an entry vanished after the check above.
+                        cache
+                            .load(hash)
+                            .map(|r| (r, true))
+                            .with_context(|| format!("run {hash} left the cache during --collect"))
+                    } else {
+                        run_one(exp, spec, hash, &cache, profile, &deps, progress, force)
+                    })
+                    .with_context(|| {
+                        format!("experiment {}, run '{}' failed", exp.id(), spec.label)
+                    });
                     bar.inc(1);
                     let secs = t0.elapsed().as_secs_f64();
                     if let Ok((record, cached)) = &result {
@@ -371,98 +515,10 @@ pub fn reproduce(
     })
 }
 
-/// Merges this invocation's outputs with those already in the output directory (other
-/// experiments of the same profile are kept, so `--only` does not erase them) and writes
-/// `metrics.json`, `manifest.json` and `index.md`.
-fn write_summary_files(
-    registry: &Registry,
-    opts: &ReproduceOptions,
-    provenance: &Provenance,
-    rendered_now: &[(ExperimentProvenance, Vec<crate::output::OutputEntry>)],
-    new_metrics: &metrics::Metrics,
-    timings: &[ExperimentTiming],
-    progress: &Progress,
-) -> Result<()> {
-    let profile = opts.profile.name();
-    let manifest_path = opts.out.join("manifest.json");
-    let metrics_path = opts.out.join("metrics.json");
-    let now: BTreeSet<&str> = rendered_now.iter().map(|(p, _)| p.id.as_str()).collect();
-    let known: BTreeSet<&str> = registry.ids().into_iter().collect();
-    let keep = |id: &str, output_profile: &str| {
-        !now.contains(id) && known.contains(id) && output_profile == profile
-    };
-
-    let mut outputs: Vec<ManifestOutput> = Vec::new();
-    let mut experiment_rows: Vec<ExperimentTiming> = Vec::new();
-    if let Some(old) = manifest::read(&manifest_path) {
-        let dropped = old
-            .outputs
-            .iter()
-            .filter(|o| !now.contains(o.experiment.as_str()) && o.profile != profile)
-            .count();
-        if dropped > 0 {
-            progress.log(format!(
-                "note: {dropped} outputs of another profile in {} are no longer listed in its index and manifest",
-                opts.out.display()
-            ));
-        }
-        outputs.extend(
-            old.outputs
-                .into_iter()
-                .filter(|o| keep(&o.experiment, &o.profile)),
-        );
-        experiment_rows.extend(
-            old.experiments
-                .into_iter()
-                .filter(|t| t.rendered && keep(&t.id, &t.profile)),
-        );
-    }
-    let kept: BTreeSet<String> = outputs.iter().map(|o| o.experiment.clone()).collect();
-    for (exp, entries) in rendered_now {
-        outputs.extend(
-            entries
-                .iter()
-                .map(|e| ManifestOutput::new(e, exp, provenance)),
-        );
-    }
-    experiment_rows.extend(timings.iter().cloned());
-    let order = |id: &str| {
-        registry
-            .ids()
-            .iter()
-            .position(|k| *k == id)
-            .unwrap_or(usize::MAX)
-    };
-    // Stable sort: registry order, then the order the experiment wrote its outputs.
-    outputs.sort_by_key(|o| order(&o.experiment));
-    experiment_rows.sort_by_key(|t| order(&t.id));
-
-    let mut all_metrics: metrics::Metrics = metrics::read(&metrics_path)
-        .into_iter()
-        .filter(|(k, _)| k.split_once('.').is_some_and(|(id, _)| kept.contains(id)))
-        .collect();
-    all_metrics.extend(new_metrics.iter().map(|(k, v)| (k.clone(), *v)));
-
-    let manifest = Manifest {
-        format: manifest::MANIFEST_FORMAT,
-        tool: provenance.into(),
-        profile: profile.to_string(),
-        command: opts.command.clone(),
-        outputs,
-        experiments: experiment_rows,
-    };
-    metrics::write(&metrics_path, &all_metrics)?;
-    manifest::write(&manifest_path, &manifest)?;
-    fsutil::write_atomic(
-        &opts.out.join("index.md"),
-        index::render(&manifest, &opts.out).as_bytes(),
-    )?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::manifest;
     use crate::output::{Cell, Table};
     use crate::registry::Rendered;
     use serde_json::{json, Value};
@@ -680,6 +736,7 @@ mod tests {
             Profile::Smoke,
             &deps,
             &Progress::hidden(),
+            false,
         )
         .unwrap_err();
         assert!(

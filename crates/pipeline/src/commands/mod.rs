@@ -3,5 +3,8 @@
 pub mod bench;
 pub mod data;
 pub mod list;
+pub mod plan;
 pub mod reproduce;
+pub mod run;
 pub mod simulate;
+pub mod verify;

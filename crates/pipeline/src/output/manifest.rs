@@ -91,6 +91,10 @@ pub struct ManifestOutput {
     pub data_checksums: BTreeMap<String, String>,
     /// Wall time in seconds: the runs' compute time as recorded plus the experiment's render time.
     pub wall_time_s: f64,
+    /// SHA-256 of every file of the output as written (file → hex digest), so `icnet verify`
+    /// can tell an edited or stale file. Empty in manifests written before it existed.
+    #[serde(default)]
+    pub checksums: BTreeMap<String, String>,
 }
 
 impl ManifestOutput {
@@ -118,6 +122,7 @@ impl ManifestOutput {
             source_hash: provenance.source_hash.clone(),
             data_checksums: experiment.data_checksums.clone(),
             wall_time_s: experiment.wall_time_s,
+            checksums: BTreeMap::new(),
         }
     }
 }
@@ -168,6 +173,20 @@ pub struct ExperimentTiming {
     pub render_time_s: f64,
     /// Wall time spent on this experiment in this invocation, seconds.
     pub total_time_s: f64,
+}
+
+/// SHA-256 of each of `files` (relative to `root`).
+pub fn file_checksums(root: &Path, files: &[String]) -> Result<BTreeMap<String, String>> {
+    files
+        .iter()
+        .map(|f| {
+            let path = root.join(f);
+            let bytes = std::fs::read(&path).map_err(|e| {
+                anyhow::anyhow!("cannot read output {} to checksum it: {e}", path.display())
+            })?;
+            Ok((f.clone(), crate::hashing::sha256_hex(&bytes)))
+        })
+        .collect()
 }
 
 /// Reads an existing manifest, or `None` if absent or unreadable (it is then rebuilt).

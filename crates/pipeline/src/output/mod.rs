@@ -14,6 +14,7 @@ pub mod index;
 pub mod manifest;
 pub mod metrics;
 pub mod plot;
+pub mod summary;
 pub mod tables;
 
 use crate::profile::Profile;
