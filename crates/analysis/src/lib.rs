@@ -16,6 +16,8 @@
 //! - [`special`]: the special functions the above need (digamma, log-gamma, regularised
 //!   incomplete beta), written here so every number is traceable to a tested formula.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod mi;
 pub mod robustness;

@@ -74,22 +74,36 @@ pub fn ln_gamma(x: f64) -> f64 {
 /// x < (a + 1)/(a + b + 2) and through I_x(a, b) = 1 − I_{1−x}(b, a) otherwise, where it
 /// converges fast. NaN outside the domain.
 pub fn regularized_incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
-    let valid = a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() && (0.0..=1.0).contains(&x);
+    regularized_incomplete_beta_split(a, b, x, 1.0 - x)
+}
+
+/// I_x(a, b) given both x and y = 1 − x, for callers that can compute y without the
+/// cancellation of 1 − x when x is near 1 (the Student-t tail at small |t| has
+/// x = ν/(ν + t²) and y = t²/(ν + t²)). NaN outside the domain or when x + y ≠ 1 by more
+/// than rounding.
+pub fn regularized_incomplete_beta_split(a: f64, b: f64, x: f64, y: f64) -> f64 {
+    let valid = a > 0.0
+        && b > 0.0
+        && a.is_finite()
+        && b.is_finite()
+        && (0.0..=1.0).contains(&x)
+        && (0.0..=1.0).contains(&y)
+        && (x + y - 1.0).abs() < 1e-12;
     if !valid {
         return f64::NAN;
     }
     if x == 0.0 {
         return 0.0;
     }
-    if x == 1.0 {
+    if y == 0.0 {
         return 1.0;
     }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * y.ln();
     let front = ln_front.exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(a, b, x) / a
     } else {
-        1.0 - front * beta_continued_fraction(b, a, 1.0 - x) / b
+        1.0 - front * beta_continued_fraction(b, a, y) / b
     }
 }
 
@@ -186,6 +200,14 @@ mod tests {
         assert_eq!(regularized_incomplete_beta(2.0, 3.0, 1.0), 1.0);
         assert!(regularized_incomplete_beta(-1.0, 3.0, 0.5).is_nan());
         assert!(regularized_incomplete_beta(1.0, 3.0, 1.5).is_nan());
+        // I_x(1, 1) = x. With y = 1 − x = 1e-12 passed separately, both I_{1−y} and the small
+        // I_y come out to full relative precision (no 1 − x cancellation).
+        let y = 1e-12;
+        assert!(
+            (regularized_incomplete_beta_split(1.0, 1.0, 1.0 - y, y) - (1.0 - y)).abs() < 1e-16
+        );
+        assert!((regularized_incomplete_beta_split(1.0, 1.0, y, 1.0 - y) - y).abs() < 1e-13 * y);
+        assert!(regularized_incomplete_beta_split(1.0, 1.0, 0.5, 0.6).is_nan());
     }
 
     proptest! {

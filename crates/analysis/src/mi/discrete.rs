@@ -3,9 +3,9 @@
 //!
 //! Plug-in: p̂(x) = count(x)/N, Ĥ(X) = −Σ p̂ log₂ p̂, Î(X;Y) = Ĥ(X) + Ĥ(Y) − Ĥ(X,Y).
 //!
-//! Bias: E[Ĥ] = H − (m − 1)/(2N ln 2) + O(N⁻²) bits for m occupied states (Miller 1955), so
+//! Bias: E(Ĥ) = H − (m − 1)/(2N ln 2) + O(N⁻²) bits for m occupied states (Miller 1955), so
 //! the plug-in entropy is biased low and the plug-in MI is biased **high**: for independent
-//! X, Y with m_X, m_Y states, E[Î] ≈ (m_X − 1)(m_Y − 1)/(2N ln 2) bits (2N ln 2 · Î is then
+//! X, Y with m_X, m_Y states, E(Î) ≈ (m_X − 1)(m_Y − 1)/(2N ln 2) bits (2N ln 2 · Î is then
 //! asymptotically χ² with (m_X − 1)(m_Y − 1) degrees of freedom). Miller–Madow adds
 //! (m̂ − 1)/(2N ln 2) to each entropy, with m̂ the number of states actually observed, giving
 //! Î_MM = Î + (m̂_X + m̂_Y − m̂_XY − 1)/(2N ln 2). It removes the leading bias when every state

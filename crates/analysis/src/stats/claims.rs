@@ -357,4 +357,22 @@ mod tests {
         let e = claim_equivalent(&[1.0], &[1.0], -0.01, 0.05).unwrap_err();
         assert!(e.to_string().contains("margin"));
     }
+
+    #[test]
+    fn claims_serialise_for_the_pipeline() {
+        let c = claim_greater(&[0.9, 0.91, 0.93], &[0.8, 0.82, 0.81], 0.05).unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"verdict\":\"Supported\""), "{json}");
+        // serde_json's default float parser may be off by one ulp (it lacks the
+        // float_roundtrip feature), so compare numbers to 1e-15, the rest exactly.
+        let back: DirectionalClaim = serde_json::from_str(&json).unwrap();
+        assert_eq!((back.verdict, &back.reason), (c.verdict, &c.reason));
+        assert!((back.difference.mean - c.difference.mean).abs() < 1e-15);
+        let e = claim_equivalent(&[0.9, 0.91, 0.93], &[0.9, 0.9, 0.92], 0.02, 0.05).unwrap();
+        let back: EquivalenceClaim =
+            serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!((back.verdict, &back.reason), (e.verdict, &e.reason));
+        assert!((back.p_tost.unwrap() - e.p_tost.unwrap()).abs() < 1e-15);
+        assert_eq!(Verdict::NotSupported.label(), "not supported");
+    }
 }
