@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod data;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod list;
 pub mod plan;
 pub mod reproduce;

@@ -320,4 +320,100 @@ mod tests {
         let e = "pbs".parse::<Emit>().unwrap_err().to_string();
         assert!(e.contains("'pbs'") && e.contains("json or slurm"), "{e}");
     }
+
+    fn options(dir: &Path, emit: Emit) -> PlanOptions {
+        PlanOptions {
+            profile: Profile::Smoke,
+            only: None,
+            cache: dir.join("runs"),
+            emit,
+            plan_file: None,
+            out: None,
+            icnet: "/opt/icnet".into(),
+            collect_out: dir.join("out"),
+        }
+    }
+
+    #[test]
+    fn plan_lists_every_run_by_stage_with_its_estimate_and_command() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = super::super::fixtures::registry();
+        let opts = options(tmp.path(), Emit::Json);
+        let entries = make_plan(&registry, &opts).unwrap();
+        let rows: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e.experiment.as_str(),
+                    e.label.as_str(),
+                    e.stage,
+                    e.estimated_seconds,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("base", "seed1", 0, 100.0),
+                ("base", "seed2", 0, 200.0),
+                ("base", "seed3", 0, 300.0),
+                (
+                    "top",
+                    "sum",
+                    1,
+                    crate::registry::default_estimated_seconds(Profile::Smoke)
+                ),
+            ]
+        );
+        let cache = tmp.path().join("runs").display().to_string();
+        assert_eq!(
+            entries[3].command,
+            format!(
+                "/opt/icnet run {} --profile smoke --experiment top --cache {cache}",
+                entries[3].hash
+            )
+        );
+        assert!(entries.iter().all(|e| !e.cached));
+        // The JSON round-trips through a plan file.
+        let file = tmp.path().join("plan.json");
+        std::fs::write(&file, serde_json::to_string(&entries).unwrap()).unwrap();
+        assert_eq!(read_plan(&file).unwrap(), entries);
+        std::fs::write(&file, "[{").unwrap();
+        let e = read_plan(&file).unwrap_err().to_string();
+        assert!(e.contains("plan.json") && e.contains("not a plan"), "{e}");
+    }
+
+    #[test]
+    fn slurm_script_has_one_array_per_stage_chained_by_afterok() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = super::super::fixtures::registry();
+        let opts = options(tmp.path(), Emit::Slurm);
+        let entries = make_plan(&registry, &opts).unwrap();
+        let script = slurm_script(&entries, &opts, Path::new("/p/plan.json"));
+        let submits: Vec<&str> = script
+            .lines()
+            .filter(|l| l.starts_with("job=$(sbatch"))
+            .collect();
+        assert_eq!(
+            submits.len(),
+            3,
+            "two stages and the collect job:\n{script}"
+        );
+        assert!(submits[0].contains("--array=0-2") && submits[0].contains("icnet-smoke-s0"));
+        assert!(submits[1].contains("--array=0-0") && submits[1].contains("icnet-smoke-s1"));
+        // Stage 0 waits for nothing; later jobs wait for the previous array.
+        let first = script.find("job=$(sbatch").unwrap();
+        assert!(script[..first].contains("dependency=()"));
+        assert_eq!(
+            script
+                .matches("dependency=(--dependency=afterok:$job)")
+                .count(),
+            2
+        );
+        assert!(script.contains("--stage 1 --index \\$SLURM_ARRAY_TASK_ID"));
+        assert!(script.contains("PLAN=/p/plan.json"));
+        // Time limit: twice the longest estimate of the stage plus ten minutes.
+        assert!(submits[0].contains(&format!("--time={}", slurm_time(2.0 * 300.0 + 600.0))));
+        assert!(script.contains("reproduce --collect --profile $PROFILE"));
+    }
 }

@@ -251,3 +251,151 @@ pub fn run(opts: &RunOptions) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::fixtures;
+
+    fn options(dir: &std::path::Path, target: RunTarget) -> RunOptions {
+        RunOptions {
+            target,
+            profile: Profile::Smoke,
+            cache: dir.join("runs"),
+            jobs: Some(1),
+            force: false,
+        }
+    }
+
+    fn hashes(registry: &Registry) -> Vec<(String, String)> {
+        let all: Vec<_> = registry.all().collect();
+        plan(&all, Profile::Smoke)
+            .unwrap()
+            .iter()
+            .flat_map(|p| {
+                p.runs
+                    .iter()
+                    .map(|(_, h)| (p.experiment.id().to_string(), h.clone()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_run_by_hash_needs_its_dependencies_first_and_is_then_reused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = fixtures::registry();
+        let runs = hashes(&registry);
+        let (_, top) = runs.iter().find(|(e, _)| e == "top").unwrap().clone();
+        let hidden = Progress::hidden();
+        let by_hash = |hash: &str, experiment: Option<&str>| {
+            options(
+                tmp.path(),
+                RunTarget::Hash {
+                    hash: hash.to_string(),
+                    experiment: experiment.map(str::to_string),
+                },
+            )
+        };
+        // top before base: refused, naming the missing runs.
+        let e = run_single(&registry, &by_hash(&top, None), &hidden).unwrap_err();
+        let e = crate::cli::one_line(&e);
+        assert!(
+            e.contains("needs the runs of base first") && e.contains("3 of them"),
+            "{e}"
+        );
+        // The base runs, one by one, with and without the experiment hint.
+        for (i, (_, hash)) in runs.iter().filter(|(e, _)| e == "base").enumerate() {
+            let hint = (i % 2 == 0).then_some("base");
+            let report = run_single(&registry, &by_hash(hash, hint), &hidden).unwrap();
+            assert!(!report.cached);
+            assert_eq!(&report.record.hash, hash);
+        }
+        let report = run_single(&registry, &by_hash(&top, Some("top")), &hidden).unwrap();
+        assert_eq!(report.record.summary_f64("sum").unwrap(), 12.0);
+        // Again: reused; forced: recomputed in place.
+        assert!(
+            run_single(&registry, &by_hash(&top, None), &hidden)
+                .unwrap()
+                .cached
+        );
+        let mut forced = by_hash(&top, None);
+        forced.force = true;
+        assert!(!run_single(&registry, &forced, &hidden).unwrap().cached);
+        assert_eq!(
+            std::fs::read_dir(tmp.path().join("runs")).unwrap().count(),
+            4
+        );
+    }
+
+    #[test]
+    fn bad_hashes_and_plan_indices_are_one_sentence_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = fixtures::registry();
+        let hidden = Progress::hidden();
+        let target = |hash: &str, experiment: Option<&str>| RunTarget::Hash {
+            hash: hash.into(),
+            experiment: experiment.map(str::to_string),
+        };
+        let e = run_single(
+            &registry,
+            &options(tmp.path(), target("xyz", None)),
+            &hidden,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("'xyz' is not a run hash"), "{e}");
+        let zeros = "0".repeat(64);
+        let e = run_single(
+            &registry,
+            &options(tmp.path(), target(&zeros, None)),
+            &hidden,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("no run of profile smoke has hash 000"), "{e}");
+        let e = run_single(
+            &registry,
+            &options(tmp.path(), target(&zeros, Some("fig9"))),
+            &hidden,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("unknown experiment 'fig9' in --experiment"),
+            "{e}"
+        );
+
+        let plan_file = tmp.path().join("plan.json");
+        let plan_opts = crate::commands::plan::PlanOptions {
+            profile: Profile::Smoke,
+            only: None,
+            cache: tmp.path().join("runs"),
+            emit: crate::commands::plan::Emit::Json,
+            plan_file: None,
+            out: None,
+            icnet: "icnet".into(),
+            collect_out: tmp.path().join("out"),
+        };
+        let entries = crate::commands::plan::make_plan(&registry, &plan_opts).unwrap();
+        std::fs::write(&plan_file, serde_json::to_string(&entries).unwrap()).unwrap();
+        let indexed = |stage, index| {
+            options(
+                tmp.path(),
+                RunTarget::PlanIndex {
+                    plan: plan_file.clone(),
+                    stage,
+                    index,
+                },
+            )
+        };
+        let e = run_single(&registry, &indexed(0, 3), &hidden)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--index 3 is out of range: stage 0") && e.contains("has 3 runs"),
+            "{e}"
+        );
+        let report = run_single(&registry, &indexed(0, 2), &hidden).unwrap();
+        assert_eq!(report.record.spec.label, "seed3");
+    }
+}

@@ -175,3 +175,81 @@ pub fn run(dir: &Path) -> Result<()> {
         found.len()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::fixtures;
+    use crate::progress::Progress;
+    use crate::reproduce::{reproduce, ReproduceOptions};
+
+    fn reproduced(dir: &Path, only: Option<&str>) -> Registry {
+        let registry = fixtures::registry();
+        let opts = ReproduceOptions {
+            profile: crate::Profile::Smoke,
+            only: only.map(|o| vec![o.to_string()]),
+            out: dir.join("out"),
+            cache: dir.join("runs"),
+            jobs: Some(1),
+            command: vec!["icnet".into(), "reproduce".into()],
+        };
+        reproduce(&registry, &opts, &Progress::hidden()).unwrap();
+        registry
+    }
+
+    #[test]
+    fn a_fresh_output_directory_is_current() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = reproduced(tmp.path(), None);
+        let found = problems(&registry, &tmp.path().join("out"), SOURCE_HASH);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn stale_edited_missing_and_incomplete_outputs_are_each_reported() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let registry = reproduced(tmp.path(), Some("top"));
+        // Only top was rendered: base is missing from the manifest.
+        let found = problems(&registry, &out, SOURCE_HASH);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("experiment base has no outputs") && found[0].contains("--only base")
+        );
+
+        let registry = reproduced(tmp.path(), Some("base"));
+        assert!(problems(&registry, &out, SOURCE_HASH).is_empty());
+        // Another code version.
+        let found = problems(&registry, &out, "feedfacefeedface");
+        assert!(
+            found
+                .iter()
+                .any(|p| p.contains("written by code version") && p.contains("feedfacefeed")),
+            "{found:?}"
+        );
+        // An edited table, a deleted file, an index that no longer matches.
+        std::fs::write(out.join("tables/top.csv"), "sum\n13.0\n").unwrap();
+        std::fs::remove_file(out.join("tables/base_values.md")).unwrap();
+        let index = std::fs::read_to_string(out.join("index.md")).unwrap();
+        std::fs::write(out.join("index.md"), index.replace("### Table `top`", "")).unwrap();
+        let found = problems(&registry, &out, SOURCE_HASH);
+        let has = |needle: &str| found.iter().any(|p| p.contains(needle));
+        assert!(has("tables/top.csv differs"), "{found:?}");
+        assert!(
+            has("tables/base_values.md is listed but missing"),
+            "{found:?}"
+        );
+        assert!(has("index.md does not list top"), "{found:?}");
+        assert!(
+            has("index.md differs from what manifest.json renders"),
+            "{found:?}"
+        );
+        // No manifest at all.
+        std::fs::remove_file(out.join("manifest.json")).unwrap();
+        let found = problems(&registry, &out, SOURCE_HASH);
+        assert!(
+            found.len() == 1 && found[0].contains("manifest.json"),
+            "{found:?}"
+        );
+    }
+}
