@@ -49,22 +49,22 @@ pub enum ControlError {
         expected: usize,
     },
     /// A file could not be read.
-    #[error("cannot read {path}: {source}; check the path (the committed fixture is crates/control/tests/fixtures/gym_v5_reference.json)")]
+    #[error("cannot read {path}: {cause}; check the path (the committed fixture is crates/control/tests/fixtures/gym_v5_reference.json)")]
     Io {
         /// The file concerned.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, not chained, so `{:#}` prints it once).
+        cause: std::io::Error,
     },
     /// A reference fixture is not valid JSON or lacks a field.
     #[error(
-        "{path} is not a reference fixture: {source}; regenerate it with scripts/gym_fixture.py"
+        "{path} is not a reference fixture: {cause}; regenerate it with scripts/gym_fixture.py"
     )]
     FixtureJson {
         /// The fixture file.
         path: PathBuf,
         /// The parser's message (it names the line and column or the missing field).
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// A reference fixture parses but a field has the wrong shape or value.
     #[error("{path}: field {field} {problem}; regenerate the fixture with scripts/gym_fixture.py")]

@@ -265,14 +265,14 @@ fn replay_episode(
 /// Replays every episode of the fixture at `path` and reports the differences
 /// (see the module documentation for the fixture and what is compared).
 pub fn replay_reference(path: &Path) -> Result<ReplayReport, ControlError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ControlError::Io {
+    let text = std::fs::read_to_string(path).map_err(|cause| ControlError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     let fixture: BTreeMap<String, TaskFixture> =
-        serde_json::from_str(&text).map_err(|source| ControlError::FixtureJson {
+        serde_json::from_str(&text).map_err(|cause| ControlError::FixtureJson {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
     if fixture.is_empty() {
         return Err(field_error(
