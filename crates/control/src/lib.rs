@@ -4,7 +4,7 @@
 //! re-implemented from the MuJoCo model descriptions) and soft actor-critic with the
 //! spiking actors under test.
 //!
-//! * [`env`]: the two tasks (`InvertedPendulum-v5`, `InvertedDoublePendulum-v5`), f64, MuJoCo's
+//! * [`env`](mod@env): the two tasks (`InvertedPendulum-v5`, `InvertedDoublePendulum-v5`), f64, MuJoCo's
 //!   RK4 integrator, soft joint limits, v5 observation, termination and reward, plus the shaped
 //!   reward of PAPER.md §5.
 //! * [`replay`]: replays reference episodes recorded from gymnasium (scripts/gym_fixture.py)

@@ -13,7 +13,7 @@
 //! * joint defaults: damping 0.05 on every joint, armature 0; motor gear 500, ctrlrange [−1, 1].
 //! * reset: q uniform in [−0.1, 0.1], q̇ = 0.1 × standard normal (`reset_noise_scale` 0.1).
 //! * observation (9): x, sin θ₁, sin θ₂, cos θ₁, cos θ₂, clip(q̇, ±10) (3 values) and
-//!   clip(qfrc_constraint[slider], ±10) — zero unless the slider limit is active.
+//!   `clip(qfrc_constraint[slider], ±10)` — zero unless the slider limit is active.
 //! * termination: tip height y ≤ 1 m.
 //! * reward: 10·(not terminated) − (0.01 x_tip² + (y_tip − 2)²) − (1e-3 θ̇₁² + 5e-3 θ̇₂²).
 //!   gymnasium reads `site_xpos` and `qfrc_constraint` after `mj_step` without recomputing
