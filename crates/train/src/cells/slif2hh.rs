@@ -146,7 +146,11 @@ impl<S: Scalar> SLif2HhCell<S> {
     ) {
         let (steps, len) = (tape.steps, tape.len);
         if let CompartmentGrad::Rate { grad_rate, .. } = grad {
-            assert_eq!(grad_rate.len(), 4 * len, "rate-gradient buffer has the wrong length");
+            assert_eq!(
+                grad_rate.len(),
+                4 * len,
+                "rate-gradient buffer has the wrong length"
+            );
         }
         let inv_t = S::one() / S::c(steps as f64);
         let summed: [bool; 3] = std::array::from_fn(|c| grad_drives[c].len() == len);

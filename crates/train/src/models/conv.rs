@@ -5,8 +5,6 @@
 //! Structure the code exploits:
 //! - the image is static, so the first convolution runs once per batch and its weight
 //!   gradient is one product with the time-summed drive gradient;
-//! - the second convolution sees pooled spikes, sparse and five-valued, and takes the
-//!   event-driven path of [`Conv2d`] when they are sparse enough;
 //! - the readout sees `pool(mean_t s₂[t])` — pooling and the time mean commute;
 //! - s-LIF2HH-conv applies each layer-2 convolution to each compartment's pooled spikes and
 //!   sums; by linearity that is the convolution of the compartments' summed pooled spikes,
@@ -30,6 +28,8 @@ const SIDE2: usize = IMAGE_SIDE / 2;
 const SIDE3: usize = IMAGE_SIDE / 4;
 
 /// The two hidden spiking layers of a convolutional model (or the CNN's binary units).
+// One value per model, never in a collection: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum ConvHidden<S> {
     /// LIF units, one tape per layer.
@@ -71,7 +71,8 @@ pub struct ConvModel<S> {
     rate: Vec<S>,
     shared: Vec<S>,
     logits: [Vec<S>; 2],
-    cols: Vec<S>,
+    /// Scratch: ∂L/∂s₁ per step (`T × len1`), reused across batches.
+    g_s1: Vec<S>,
 }
 
 fn lif_spike() -> (f64, f64) {
@@ -86,7 +87,11 @@ impl<S: Scalar> ConvModel<S> {
     pub fn new(kind: ModelKind, seed: u64) -> Self {
         assert!(kind.is_conv(), "{kind} is not a convolutional model");
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let channels = if kind == ModelKind::FourLifConv { 40 } else { 10 };
+        let channels = if kind == ModelKind::FourLifConv {
+            40
+        } else {
+            10
+        };
         let maps = if kind == ModelKind::SLif2HhConv { 3 } else { 1 };
         let name = |layer: usize, m: usize| {
             if maps == 1 {
@@ -171,7 +176,7 @@ impl<S: Scalar> ConvModel<S> {
             rate: Vec::new(),
             shared: Vec::new(),
             logits: [Vec::new(), Vec::new()],
-            cols: Vec::new(),
+            g_s1: Vec::new(),
         }
     }
 
@@ -231,7 +236,6 @@ impl<S: Scalar> ConvModel<S> {
                     &self.pooled1[t * len2..(t + 1) * len2],
                     rows,
                     &mut drive[t * len2..(t + 1) * len2],
-                    &mut self.cols,
                 );
             }
         }
@@ -252,28 +256,57 @@ impl<S: Scalar> ConvModel<S> {
 
     fn forward_spiking(&mut self) {
         let (steps, len1, len2) = (self.steps, self.len1(), self.len2());
-        let mut hidden = std::mem::replace(&mut self.hidden, ConvHidden::Cnn(ReluStep { spike: SpikeFn::rect(0.5, 0.5) }));
+        let mut hidden = std::mem::replace(
+            &mut self.hidden,
+            ConvHidden::Cnn(ReluStep {
+                spike: SpikeFn::rect(0.5, 0.5),
+            }),
+        );
         match &mut hidden {
             ConvHidden::Lif(cell, [tape1, tape2]) => {
                 let mut scratch = vec![S::zero(); len1];
-                cell.forward(Drive::Static(&self.drive1[0]), steps, len1, tape1, &mut scratch);
+                cell.forward(
+                    Drive::Static(&self.drive1[0]),
+                    steps,
+                    len1,
+                    tape1,
+                    &mut scratch,
+                );
                 self.pool_layer1(&[&tape1.s]);
                 self.convolve_layer2();
                 let mut scratch = vec![S::zero(); len2];
-                cell.forward(Drive::PerStep(&self.drive2[0]), steps, len2, tape2, &mut scratch);
+                cell.forward(
+                    Drive::PerStep(&self.drive2[0]),
+                    steps,
+                    len2,
+                    tape2,
+                    &mut scratch,
+                );
                 let mut rate = std::mem::take(&mut self.rate);
                 self.pooled_mean(&tape2.s, &mut rate);
                 self.rate = rate;
             }
             ConvHidden::Hh([cell1, cell2], [tape1, tape2]) => {
                 let mut scratch = vec![S::zero(); len1];
-                cell1.forward(Drive::Static(&self.drive1[0]), steps, len1, tape1, &mut scratch);
+                cell1.forward(
+                    Drive::Static(&self.drive1[0]),
+                    steps,
+                    len1,
+                    tape1,
+                    &mut scratch,
+                );
                 let spikes1 = hh_spikes(cell1, tape1);
                 self.pool_layer1(&[&spikes1]);
                 drop(spikes1);
                 self.convolve_layer2();
                 let mut scratch = vec![S::zero(); len2];
-                cell2.forward(Drive::PerStep(&self.drive2[0]), steps, len2, tape2, &mut scratch);
+                cell2.forward(
+                    Drive::PerStep(&self.drive2[0]),
+                    steps,
+                    len2,
+                    tape2,
+                    &mut scratch,
+                );
                 let spikes2 = hh_spikes(cell2, tape2);
                 let mut rate = std::mem::take(&mut self.rate);
                 self.pooled_mean(&spikes2, &mut rate);
@@ -282,7 +315,11 @@ impl<S: Scalar> ConvModel<S> {
             ConvHidden::SLif2Hh(cell, [tape1, tape2], mix) => {
                 let d = &self.drive1;
                 cell.forward(
-                    [Drive::Static(&d[0]), Drive::Static(&d[1]), Drive::Static(&d[2])],
+                    [
+                        Drive::Static(&d[0]),
+                        Drive::Static(&d[1]),
+                        Drive::Static(&d[2]),
+                    ],
                     &mix.value,
                     steps,
                     len1,
@@ -295,7 +332,11 @@ impl<S: Scalar> ConvModel<S> {
                 self.convolve_layer2();
                 let d = &self.drive2;
                 cell.forward(
-                    [Drive::PerStep(&d[0]), Drive::PerStep(&d[1]), Drive::PerStep(&d[2])],
+                    [
+                        Drive::PerStep(&d[0]),
+                        Drive::PerStep(&d[1]),
+                        Drive::PerStep(&d[2]),
+                    ],
                     &mix.value,
                     steps,
                     len2,
@@ -325,7 +366,7 @@ impl<S: Scalar> ConvModel<S> {
         self.pooled1.resize(len2, S::zero());
         avg_pool2(&a1, rows, SIDE1, c, &mut self.pooled1);
         self.drive2[0].resize(len2, S::zero());
-        self.conv2[0].forward(&self.pooled1, rows, &mut self.drive2[0], &mut self.cols);
+        self.conv2[0].forward(&self.pooled1, rows, &mut self.drive2[0]);
         let mut a2 = vec![S::zero(); len2];
         cell.forward(&self.drive2[0], &mut a2);
         avg_pool2(&a2, rows, SIDE2, c, &mut self.rate);
@@ -343,7 +384,8 @@ impl<S: Scalar> ConvModel<S> {
             .map(|k| {
                 let g: Vec<S> = (0..rows)
                     .flat_map(|row| {
-                        g_rate[(row * compartments + k) * block..(row * compartments + k + 1) * block]
+                        g_rate
+                            [(row * compartments + k) * block..(row * compartments + k + 1) * block]
                             .iter()
                             .map(|&v| v * inv_t)
                     })
@@ -354,20 +396,39 @@ impl<S: Scalar> ConvModel<S> {
             })
             .collect();
         let mut g_drive2: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); steps * len2]).collect();
-        let mut hidden = std::mem::replace(&mut self.hidden, ConvHidden::Cnn(ReluStep { spike: SpikeFn::rect(0.5, 0.5) }));
+        let mut hidden = std::mem::replace(
+            &mut self.hidden,
+            ConvHidden::Cnn(ReluStep {
+                spike: SpikeFn::rect(0.5, 0.5),
+            }),
+        );
         match &mut hidden {
-            ConvHidden::Lif(cell, [_, tape2]) => cell.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0]),
-            ConvHidden::Hh([_, cell2], [_, tape2]) => cell2.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0]),
+            ConvHidden::Lif(cell, [_, tape2]) => {
+                cell.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0])
+            }
+            ConvHidden::Hh([_, cell2], [_, tape2]) => {
+                cell2.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0])
+            }
             ConvHidden::SLif2Hh(cell, [_, tape2], mix) => {
-                let [a, b, d] = &mut g_drive2[..] else { unreachable!("three maps") };
+                let [a, b, d] = &mut g_drive2[..] else {
+                    unreachable!("three maps")
+                };
                 let grads = std::array::from_fn(|k| SpikeGrad::Uniform(&g_s2[k][..]));
                 let mix_value = mix.value.clone();
-                cell.backward(tape2, &mix_value, CompartmentGrad::Spikes(grads), [a, b, d], &mut mix.grad);
+                cell.backward(
+                    tape2,
+                    &mix_value,
+                    CompartmentGrad::Spikes(grads),
+                    [a, b, d],
+                    &mut mix.grad,
+                );
             }
             ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
         }
         // Layer-2 convolutions, step by step; the input gradients of all maps add up.
-        let mut g_s1 = vec![S::zero(); steps * len1];
+        // Every element is overwritten below: reuse the buffer without clearing it.
+        let mut g_s1 = std::mem::take(&mut self.g_s1);
+        g_s1.resize(steps * len1, S::zero());
         let mut g_pooled = vec![S::zero(); len2];
         let mut g_tmp = vec![S::zero(); len2];
         for t in 0..steps {
@@ -375,30 +436,49 @@ impl<S: Scalar> ConvModel<S> {
             for (m, conv) in self.conv2.iter_mut().enumerate() {
                 let gy = &g_drive2[m][t * len2..(t + 1) * len2];
                 let target = if m == 0 { &mut g_pooled } else { &mut g_tmp };
-                conv.backward(input, gy, rows, Some(target), &mut self.cols);
+                conv.backward(input, gy, rows, Some(target));
                 if m > 0 {
                     g_pooled.iter_mut().zip(&g_tmp).for_each(|(a, &b)| *a += b);
                 }
             }
-            avg_pool2_backward(&g_pooled, rows, SIDE1, c, &mut g_s1[t * len1..(t + 1) * len1]);
+            avg_pool2_backward(
+                &g_pooled,
+                rows,
+                SIDE1,
+                c,
+                &mut g_s1[t * len1..(t + 1) * len1],
+            );
         }
         let mut g_drive1: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); len1]).collect();
         match &mut hidden {
-            ConvHidden::Lif(cell, [tape1, _]) => cell.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0]),
-            ConvHidden::Hh([cell1, _], [tape1, _]) => cell1.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0]),
+            ConvHidden::Lif(cell, [tape1, _]) => {
+                cell.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0])
+            }
+            ConvHidden::Hh([cell1, _], [tape1, _]) => {
+                cell1.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0])
+            }
             ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
                 // Every compartment's spikes enter the pooled sum with weight one.
-                let [a, b, d] = &mut g_drive1[..] else { unreachable!("three maps") };
+                let [a, b, d] = &mut g_drive1[..] else {
+                    unreachable!("three maps")
+                };
                 let grads = [SpikeGrad::PerStep(&g_s1[..]); 4];
                 let mix_value = mix.value.clone();
-                cell.backward(tape1, &mix_value, CompartmentGrad::Spikes(grads), [a, b, d], &mut mix.grad);
+                cell.backward(
+                    tape1,
+                    &mix_value,
+                    CompartmentGrad::Spikes(grads),
+                    [a, b, d],
+                    &mut mix.grad,
+                );
             }
             ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
         }
         self.hidden = hidden;
+        self.g_s1 = g_s1;
         for (conv, g) in self.conv1.iter_mut().zip(&g_drive1) {
             // The first layer is fed by data: no input gradient needed.
-            conv.backward(&self.x, g, rows, None, &mut self.cols);
+            conv.backward(&self.x, g, rows, None);
         }
     }
 
@@ -409,12 +489,12 @@ impl<S: Scalar> ConvModel<S> {
         let mut g_d2 = vec![S::zero(); len2];
         cell.backward(&self.drive2[0], &g_a2, &mut g_d2);
         let mut g_p1 = vec![S::zero(); len2];
-        self.conv2[0].backward(&self.pooled1, &g_d2, rows, Some(&mut g_p1), &mut self.cols);
+        self.conv2[0].backward(&self.pooled1, &g_d2, rows, Some(&mut g_p1));
         let mut g_a1 = vec![S::zero(); len1];
         avg_pool2_backward(&g_p1, rows, SIDE1, c, &mut g_a1);
         let mut g_d1 = vec![S::zero(); len1];
         cell.backward(&self.drive1[0], &g_a1, &mut g_d1);
-        self.conv1[0].backward(&self.x, &g_d1, rows, None, &mut self.cols);
+        self.conv1[0].backward(&self.x, &g_d1, rows, None);
     }
 }
 
@@ -429,7 +509,11 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
     }
 
     fn forward(&mut self, x: &[S], rows: usize) -> (&[S], &[S]) {
-        assert_eq!(x.len(), rows * SIDE1 * SIDE1, "input batch has the wrong length");
+        assert_eq!(
+            x.len(),
+            rows * SIDE1 * SIDE1,
+            "input batch has the wrong length"
+        );
         self.rows = rows;
         self.x.clear();
         self.x.extend_from_slice(x);
@@ -437,7 +521,7 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
         // The image is the same at every step: convolve it once.
         for (conv, drive) in self.conv1.iter().zip(&mut self.drive1) {
             drive.resize(len1, S::zero());
-            conv.forward(x, rows, drive, &mut self.cols);
+            conv.forward(x, rows, drive);
         }
         self.rate.resize(rows * self.readout.inputs(), S::zero());
         if let ConvHidden::Cnn(cell) = self.hidden {
@@ -458,13 +542,16 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
         let rows = self.rows;
         let mut g_shared = vec![S::zero(); rows * SHARED_FEATURES];
         let mut g_tmp = vec![S::zero(); rows * SHARED_FEATURES];
-        self.head1.backward(&self.shared, grad1, rows, Some(&mut g_shared));
-        self.head2.backward(&self.shared, grad2, rows, Some(&mut g_tmp));
+        self.head1
+            .backward(&self.shared, grad1, rows, Some(&mut g_shared));
+        self.head2
+            .backward(&self.shared, grad2, rows, Some(&mut g_tmp));
         for (a, b) in g_shared.iter_mut().zip(&g_tmp) {
             *a += *b;
         }
         let mut g_rate = vec![S::zero(); self.rate.len()];
-        self.readout.backward(&self.rate, &g_shared, rows, Some(&mut g_rate));
+        self.readout
+            .backward(&self.rate, &g_shared, rows, Some(&mut g_rate));
         if let ConvHidden::Cnn(cell) = self.hidden {
             self.backward_cnn(&cell, &g_rate);
         } else {
@@ -473,7 +560,12 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
     }
 
     fn params(&self) -> Vec<&Param<S>> {
-        let mut out: Vec<&Param<S>> = self.conv1.iter().chain(&self.conv2).flat_map(|l| l.params()).collect();
+        let mut out: Vec<&Param<S>> = self
+            .conv1
+            .iter()
+            .chain(&self.conv2)
+            .flat_map(|l| l.params())
+            .collect();
         if let ConvHidden::SLif2Hh(_, _, mix) = &self.hidden {
             out.push(mix);
         }
@@ -484,8 +576,12 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
     }
 
     fn params_mut(&mut self) -> Vec<&mut Param<S>> {
-        let mut out: Vec<&mut Param<S>> =
-            self.conv1.iter_mut().chain(self.conv2.iter_mut()).flat_map(|l| l.params_mut()).collect();
+        let mut out: Vec<&mut Param<S>> = self
+            .conv1
+            .iter_mut()
+            .chain(self.conv2.iter_mut())
+            .flat_map(|l| l.params_mut())
+            .collect();
         if let ConvHidden::SLif2Hh(_, _, mix) = &mut self.hidden {
             out.push(mix);
         }
