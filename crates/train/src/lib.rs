@@ -17,6 +17,7 @@
 pub mod bench;
 pub mod cells;
 pub mod checkpoint;
+pub mod conv;
 pub mod linalg;
 pub mod linear;
 pub mod loss;

@@ -7,8 +7,8 @@
 //! the surrogate itself is unit-tested in `spike.rs`. Inputs are kept away from the ReLU kink.
 
 use icnet_train::cells::{
-    Drive, HhCell, HhGating, HhTape, LifCell, LifTape, ReluStep, SLif2HhCell, SLif2HhTape,
-    SpikeGrad,
+    CompartmentGrad, Drive, HhCell, HhGating, HhTape, LifCell, LifTape, RateOut, ReluStep,
+    SLif2HhCell, SLif2HhTape, SpikeGrad,
 };
 use icnet_train::linear::Linear;
 use icnet_train::models::{FcModel, ModelKind, Network};
@@ -189,28 +189,43 @@ proptest! {
     }
 
     #[test]
-    fn slif2hh_cell_gradients(rows in 1usize..4, neurons in 1usize..5, steps in 1usize..8, seed in 0u64..1000) {
+    fn slif2hh_cell_gradients(rows in 1usize..4, neurons in 1usize..5, steps in 1usize..8, per_step in any::<bool>(), seed in 0u64..1000) {
+        // Static drives with a mean-rate loss (the FC layer), or per-step drives with a
+        // per-step loss on all four compartments' spikes (the conv layers).
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let len = rows * neurons;
+        let drive_len = if per_step { steps * len } else { len };
         let cell = SLif2HhCell { decay: rng.random_range(0.1..0.9), spike: smooth(2.0) };
-        let drives: Vec<Vec<f64>> = (0..3).map(|_| random_vec(&mut rng, len, -1.0, 3.0)).collect();
+        let drives: Vec<Vec<f64>> = (0..3).map(|_| random_vec(&mut rng, drive_len, -1.0, 3.0)).collect();
         let mix = random_vec(&mut rng, 4, -1.0, 1.0);
-        let c = random_vec(&mut rng, 4 * len, -1.0, 1.0);
+        let c = random_vec(&mut rng, 4 * if per_step { steps * len } else { len }, -1.0, 1.0);
         let run = |d: &[Vec<f64>], mix: &[f64]| {
             let mut tape = SLif2HhTape::default();
-            let mut rate = vec![0.0; 4 * len];
-            cell.forward([&d[0], &d[1], &d[2]], mix, neurons, steps, &mut tape, &mut rate);
-            (weighted(&rate, &c), tape)
+            let drive = |k: usize| if per_step { Drive::PerStep(&d[k]) } else { Drive::Static(&d[k]) };
+            if per_step {
+                cell.forward([drive(0), drive(1), drive(2)], mix, steps, len, &mut tape, None);
+                (weighted(&tape.s, &c), tape)
+            } else {
+                let mut rate = vec![0.0; 4 * len];
+                cell.forward([drive(0), drive(1), drive(2)], mix, steps, len, &mut tape, Some(RateOut { rate: &mut rate, neurons }));
+                (weighted(&rate, &c), tape)
+            }
         };
         let (_, tape) = run(&drives, &mix);
-        let mut g: Vec<Vec<f64>> = (0..3).map(|_| vec![0.0; len]).collect();
+        let mut g: Vec<Vec<f64>> = (0..3).map(|_| vec![0.0; drive_len]).collect();
         let mut g_mix = vec![0.0; 4];
         {
             let [a, b, d] = &mut g[..] else { unreachable!() };
-            cell.backward(&tape, &mix, neurons, &c, [a, b, d], &mut g_mix);
+            let grad = if per_step {
+                let slab = steps * len;
+                CompartmentGrad::Spikes(std::array::from_fn(|k| SpikeGrad::PerStep(&c[k * slab..(k + 1) * slab])))
+            } else {
+                CompartmentGrad::Rate { grad_rate: &c, neurons }
+            };
+            cell.backward(&tape, &mix, grad, [a, b, d], &mut g_mix);
         }
         for m in 0..3 {
-            for k in 0..len {
+            for k in 0..drive_len {
                 let (mut hi, mut lo) = (drives.clone(), drives.clone());
                 hi[m][k] += H;
                 lo[m][k] -= H;

@@ -87,7 +87,7 @@ pub fn run_train(args: &crate::cli::BenchTrainArgs) -> Result<()> {
     anyhow::ensure!(args.threads >= 1, "--threads must be at least 1");
     anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
     let models: Vec<icnet_train::ModelKind> = if args.model == "all" {
-        icnet_train::ModelKind::FC.to_vec()
+        icnet_train::ModelKind::ALL.to_vec()
     } else {
         vec![args
             .model

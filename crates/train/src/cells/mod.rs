@@ -21,7 +21,7 @@ mod slif2hh;
 pub use hh::{HhCell, HhGating, HhTape};
 pub use lif::{LifCell, LifTape};
 pub use relu_step::ReluStep;
-pub use slif2hh::{SLif2HhCell, SLif2HhTape};
+pub use slif2hh::{CompartmentGrad, RateOut, SLif2HhCell, SLif2HhTape};
 
 use crate::scalar::Scalar;
 use rayon::prelude::*;

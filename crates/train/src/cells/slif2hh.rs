@@ -10,7 +10,7 @@
 //! Backward: compartment 4 is an ordinary LIF with drive `a·u[t] + c`; its adjoint `δu_4[t]`
 //! flows into `δu_c[t]` with weight `a_c`, and `∂L/∂a_c = Σ δu_4[t]·u_c[t]`, `∂L/∂c = Σ δu_4[t]`.
 
-use super::{for_each_chunk, ordered_sum, SharedMut};
+use super::{for_each_chunk, ordered_sum, Drive, SharedMut, SpikeGrad};
 use crate::scalar::Scalar;
 use crate::spike::{with_spike_kernel, SpikeFn, SpikeKernel};
 
@@ -37,37 +37,58 @@ pub struct SLif2HhTape<S> {
     pub s: Vec<S>,
 }
 
+/// The gradient of the loss with respect to the spikes of an s-LIF2HH layer.
+#[derive(Clone, Copy, Debug)]
+pub enum CompartmentGrad<'a, S> {
+    /// `∂L/∂rate` of a mean-rate readout, laid out as [`SLif2HhCell::forward`] writes the
+    /// rates (`[row][compartment][neuron]`); the cell applies the 1/T of the mean itself.
+    Rate {
+        /// ∂L/∂rate, `4·len`.
+        grad_rate: &'a [S],
+        /// Neurons per row.
+        neurons: usize,
+    },
+    /// One spike gradient per compartment (each `len`, or `T × len` time-major).
+    Spikes([SpikeGrad<'a, S>; 4]),
+}
+
+/// Where [`SLif2HhCell::forward`] writes mean rates: `rate[row·4N + c·N + n]` for unit
+/// `row·N + n` (`N = neurons`).
+pub struct RateOut<'a, S> {
+    /// The rate buffer, `4·len`.
+    pub rate: &'a mut [S],
+    /// Neurons per row.
+    pub neurons: usize,
+}
+
 impl<S: Scalar> SLif2HhCell<S> {
-    /// Runs T steps from rest under three static drives (`len` each) and the 3→1 map
-    /// `mix = [a₁, a₂, a₃, c]`. Writes the mean rates of the four compartments into
-    /// `rate`, laid out per row as `[compartment 1 | 2 | 3 | 4]` blocks of `neurons`
-    /// (the order the readout sees; `rate.len() = 4·len`).
+    /// Runs T steps from rest under three drives (`len` units each, static or per step) and
+    /// the 3→1 map `mix = [a₁, a₂, a₃, c]`, recording `u` and `s` of the four compartments
+    /// on the tape. With `rate`, also writes the mean rates of the four compartments.
     pub fn forward(
         &self,
-        drives: [&[S]; 3],
+        drives: [Drive<'_, S>; 3],
         mix: &[S],
-        neurons: usize,
         steps: usize,
+        len: usize,
         tape: &mut SLif2HhTape<S>,
-        rate: &mut [S],
+        rate: Option<RateOut<'_, S>>,
     ) {
-        let len = drives[0].len();
-        assert!(
-            drives.iter().all(|d| d.len() == len),
-            "drives differ in length"
-        );
+        drives.iter().for_each(|d| d.check(steps, len));
         assert_eq!(mix.len(), 4, "the 3→1 map has three weights and a bias");
-        assert_eq!(rate.len(), 4 * len, "rate buffer has the wrong length");
-        assert_eq!(len % neurons, 0, "units are not whole rows of neurons");
+        let (r_out, neurons) = match rate {
+            Some(out) => {
+                assert_eq!(out.rate.len(), 4 * len, "rate buffer has the wrong length");
+                assert_eq!(len % out.neurons, 0, "units are not whole rows of neurons");
+                (Some(SharedMut::new(out.rate)), out.neurons)
+            }
+            None => (None, 1),
+        };
         tape.steps = steps;
         tape.len = len;
         tape.u.resize(4 * steps * len, S::zero());
         tape.s.resize(4 * steps * len, S::zero());
-        let (u_out, s_out, r_out) = (
-            SharedMut::new(&mut tape.u),
-            SharedMut::new(&mut tape.s),
-            SharedMut::new(rate),
-        );
+        let (u_out, s_out) = (SharedMut::new(&mut tape.u), SharedMut::new(&mut tape.s));
         let inv_t = S::one() / S::c(steps as f64);
         let decay = self.decay;
         let slab = steps * len;
@@ -82,7 +103,7 @@ impl<S: Scalar> SLif2HhCell<S> {
                     into_4.iter_mut().for_each(|x| *x = mix[3]);
                     for c in 0..4 {
                         let (uc, sc, nc) = (&mut u[c], &mut s[c], &mut count[c]);
-                        let drive = if c < 3 { &drives[c][start..start + cnt] } else { &into_4[..] };
+                        let drive = if c < 3 { drives[c].slab(t, len, start, cnt) } else { &into_4[..] };
                         for (((u, s), n), &i) in uc.iter_mut().zip(sc.iter_mut()).zip(nc.iter_mut()).zip(drive) {
                             *u = decay * *u * (S::one() - *s) + i;
                             *s = k.value(*u);
@@ -99,38 +120,45 @@ impl<S: Scalar> SLif2HhCell<S> {
                         }
                     }
                 }
-                for (j, i) in range.enumerate() {
-                    let (row, nrn) = (i / neurons, i % neurons);
-                    for (c, nc) in count.iter().enumerate() {
-                        // SAFETY: feature (row, c, nrn) belongs to unit i of this chunk.
-                        unsafe { r_out.write(row * 4 * neurons + c * neurons + nrn, nc[j] * inv_t) };
+                if let Some(r_out) = r_out {
+                    for (j, i) in range.enumerate() {
+                        let (row, nrn) = (i / neurons, i % neurons);
+                        for (c, nc) in count.iter().enumerate() {
+                            // SAFETY: feature (row, c, nrn) belongs to unit i of this chunk.
+                            unsafe { r_out.write(row * 4 * neurons + c * neurons + nrn, nc[j] * inv_t) };
+                        }
                     }
                 }
             });
         });
     }
 
-    /// Backpropagates a mean-rate gradient `grad_rate` (∂L/∂rate, layout as `rate`; the
-    /// cell applies the 1/T of the mean itself) into the time-summed gradients of the three
-    /// drives, and accumulates `∂L/∂mix` into `grad_mix`.
+    /// Backpropagates through time into the gradients of the three drives (each `len`,
+    /// summed over steps, for a static drive, or `T × len` per step), and accumulates
+    /// `∂L/∂mix` into `grad_mix`.
     pub fn backward(
         &self,
         tape: &SLif2HhTape<S>,
         mix: &[S],
-        neurons: usize,
-        grad_rate: &[S],
+        grad: CompartmentGrad<'_, S>,
         grad_drives: [&mut [S]; 3],
         grad_mix: &mut [S],
     ) {
         let (steps, len) = (tape.steps, tape.len);
-        assert_eq!(
-            grad_rate.len(),
-            4 * len,
-            "rate-gradient buffer has the wrong length"
-        );
+        if let CompartmentGrad::Rate { grad_rate, .. } = grad {
+            assert_eq!(
+                grad_rate.len(),
+                4 * len,
+                "rate-gradient buffer has the wrong length"
+            );
+        }
         let inv_t = S::one() / S::c(steps as f64);
+        let summed: [bool; 3] = std::array::from_fn(|c| grad_drives[c].len() == len);
         let outs = grad_drives.map(|g| {
-            assert_eq!(g.len(), len, "drive-gradient buffer has the wrong length");
+            assert!(
+                g.len() == len || g.len() == steps * len,
+                "drive-gradient buffer has the wrong length"
+            );
             SharedMut::new(g)
         });
         let decay = self.decay;
@@ -138,25 +166,33 @@ impl<S: Scalar> SLif2HhCell<S> {
         let parts = with_spike_kernel!(self.spike, k => {
             for_each_chunk(len, |range| {
                 let (start, cnt) = (range.start, range.len());
-                // Per-step spike gradients of the four compartments (uniform over time).
-                let g: [Vec<S>; 4] = std::array::from_fn(|c| {
-                    range
-                        .clone()
-                        .map(|i| {
-                            let (row, nrn) = (i / neurons, i % neurons);
-                            grad_rate[row * 4 * neurons + c * neurons + nrn] * inv_t
-                        })
-                        .collect()
-                });
+                // A mean-rate gradient is the same at every step: gather it once.
+                let uniform: Option<[Vec<S>; 4]> = match grad {
+                    CompartmentGrad::Rate { grad_rate, neurons } => Some(std::array::from_fn(|c| {
+                        range
+                            .clone()
+                            .map(|i| {
+                                let (row, nrn) = (i / neurons, i % neurons);
+                                grad_rate[row * 4 * neurons + c * neurons + nrn] * inv_t
+                            })
+                            .collect()
+                    })),
+                    CompartmentGrad::Spikes(_) => None,
+                };
                 let mut du: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
                 let mut total: [Vec<S>; 3] = std::array::from_fn(|_| vec![S::zero(); cnt]);
                 let mut gmix = vec![S::zero(); 4];
                 for t in (0..steps).rev() {
                     let span = |c: usize| c * slab + t * len + start..c * slab + t * len + start + cnt;
+                    let g_t: [&[S]; 4] = std::array::from_fn(|c| match (&uniform, &grad) {
+                        (Some(g), _) => &g[c][..],
+                        (None, CompartmentGrad::Spikes(g)) => g[c].slab(t, len, start, cnt),
+                        (None, CompartmentGrad::Rate { .. }) => unreachable!("rate gradients are gathered"),
+                    });
                     // Compartment 4 first: its adjoint feeds the other three at the same t.
                     {
                         let (u4, s4) = (&tape.u[span(3)], &tape.s[span(3)]);
-                        for (((d, &g), &u), &s) in du[3].iter_mut().zip(&g[3]).zip(u4).zip(s4) {
+                        for (((d, &g), &u), &s) in du[3].iter_mut().zip(g_t[3]).zip(u4).zip(s4) {
                             let gs = g - decay * u * *d;
                             *d = gs * k.grad(u) + decay * (S::one() - s) * *d;
                         }
@@ -167,18 +203,25 @@ impl<S: Scalar> SLif2HhCell<S> {
                         let (uc, sc) = (&tape.u[span(c)], &tape.s[span(c)]);
                         let a = mix[c];
                         let mut dot = S::zero();
-                        for ((((d, &g), &u), &s), &d4) in dc.iter_mut().zip(&g[c]).zip(uc).zip(sc).zip(d4.iter()) {
+                        for ((((d, &g), &u), &s), &d4) in dc.iter_mut().zip(g_t[c]).zip(uc).zip(sc).zip(d4.iter()) {
                             dot += d4 * u;
                             let gs = g - decay * u * *d;
                             *d = gs * k.grad(u) + decay * (S::one() - s) * *d + a * d4;
                         }
                         gmix[c] += dot;
-                        total[c].iter_mut().zip(dc.iter()).for_each(|(x, &d)| *x += d);
+                        if summed[c] {
+                            total[c].iter_mut().zip(dc.iter()).for_each(|(x, &d)| *x += d);
+                        } else {
+                            // SAFETY: each chunk owns its unit range.
+                            unsafe { outs[c].slice(t * len + start, cnt).copy_from_slice(dc) };
+                        }
                     }
                 }
                 for (c, tc) in total.iter().enumerate() {
-                    // SAFETY: each chunk owns its unit range.
-                    unsafe { outs[c].slice(start, cnt).copy_from_slice(tc) };
+                    if summed[c] {
+                        // SAFETY: each chunk owns its unit range.
+                        unsafe { outs[c].slice(start, cnt).copy_from_slice(tc) };
+                    }
                 }
                 gmix
             })

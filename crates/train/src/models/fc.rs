@@ -5,8 +5,8 @@
 
 use super::{ModelKind, Network, CLASSES, INPUT_FEATURES, SHARED_FEATURES};
 use crate::cells::{
-    Drive, HhCell, HhGating, HhTape, LifCell, LifTape, ReluStep, SLif2HhCell, SLif2HhTape,
-    SpikeGrad,
+    CompartmentGrad, Drive, HhCell, HhGating, HhTape, LifCell, LifTape, RateOut, ReluStep,
+    SLif2HhCell, SLif2HhTape, SpikeGrad,
 };
 use crate::linear::Linear;
 use crate::param::Param;
@@ -54,7 +54,11 @@ pub struct FcModel<S> {
 
 impl<S: Scalar> FcModel<S> {
     /// A model with the reference initialisation, reproducible from `seed`.
+    ///
+    /// # Panics
+    /// If `kind` is a convolutional model.
     pub fn new(kind: ModelKind, seed: u64) -> Self {
+        assert!(!kind.is_conv(), "{kind} is not a fully-connected model");
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let neurons = match kind {
             ModelKind::FourLifFc => 2048,
@@ -115,6 +119,7 @@ impl<S: Scalar> FcModel<S> {
             ModelKind::Ann => Hidden::Ann(ReluStep {
                 spike: SpikeFn::rect(0.5, 0.5),
             }),
+            conv => unreachable!("{conv} is not a fully-connected model"),
         };
         let features = if kind == ModelKind::SLif2HhFc {
             4 * neurons
@@ -206,12 +211,19 @@ impl<S: Scalar> Network<S> for FcModel<S> {
                 &mut self.rate,
             ),
             Hidden::SLif2Hh(cell, tape, mix) => cell.forward(
-                [&self.proj[0], &self.proj[1], &self.proj[2]],
+                [
+                    Drive::Static(&self.proj[0]),
+                    Drive::Static(&self.proj[1]),
+                    Drive::Static(&self.proj[2]),
+                ],
                 &mix.value,
-                self.neurons,
                 steps,
+                len,
                 tape,
-                &mut self.rate,
+                Some(RateOut {
+                    rate: &mut self.rate,
+                    neurons: self.neurons,
+                }),
             ),
             Hidden::Ann(cell) => cell.forward(&self.proj[0], &mut self.rate),
         }
@@ -259,8 +271,10 @@ impl<S: Scalar> Network<S> for FcModel<S> {
                 cell.backward(
                     tape,
                     &mix_value,
-                    self.neurons,
-                    &g_rate,
+                    CompartmentGrad::Rate {
+                        grad_rate: &g_rate,
+                        neurons: self.neurons,
+                    },
                     [a, b, c],
                     &mut mix.grad,
                 );

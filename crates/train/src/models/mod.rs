@@ -1,7 +1,9 @@
 //! The model zoo of PAPER.md §4 and the interface the trainer drives.
 
+mod conv;
 mod fc;
 
+pub use conv::{ConvHidden, ConvModel};
 pub use fc::{FcModel, Hidden};
 
 use crate::param::Param;
@@ -19,7 +21,7 @@ pub const SHARED_FEATURES: usize = 50;
 /// Classes per task.
 pub const CLASSES: usize = 10;
 
-/// The models of Fig. 4c/4h (fully-connected half) and the voltage-dependent HH option.
+/// The models of Fig. 4c/4h and the voltage-dependent HH option.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ModelKind {
     /// 1296→512 LIF.
@@ -34,6 +36,16 @@ pub enum ModelKind {
     SLif2HhFc,
     /// 1296→512, ReLU, binary step.
     Ann,
+    /// conv 1→10, LIF, pool, conv 10→10, LIF, pool, fc 810→50.
+    LifConv,
+    /// As LIF-conv with 40 channels.
+    FourLifConv,
+    /// As LIF-conv with HH units per feature-map position (dt 0.1, θ 2.3, ionic currents detached).
+    HhConv,
+    /// Three convs per layer into s-LIF2HH units (four compartments), fc 3240→50, T = 10.
+    SLif2HhConv,
+    /// conv–ReLU–step(0.5)–avgpool ×2, fc 810→50.
+    CnnConv,
 }
 
 impl ModelKind {
@@ -47,6 +59,35 @@ impl ModelKind {
         ModelKind::HhVdFc,
     ];
 
+    /// Every convolutional model, in the paper's order.
+    pub const CONV: [ModelKind; 5] = [
+        ModelKind::LifConv,
+        ModelKind::FourLifConv,
+        ModelKind::HhConv,
+        ModelKind::SLif2HhConv,
+        ModelKind::CnnConv,
+    ];
+
+    /// Every model.
+    pub const ALL: [ModelKind; 11] = [
+        ModelKind::LifFc,
+        ModelKind::FourLifFc,
+        ModelKind::HhFc,
+        ModelKind::SLif2HhFc,
+        ModelKind::Ann,
+        ModelKind::HhVdFc,
+        ModelKind::LifConv,
+        ModelKind::FourLifConv,
+        ModelKind::HhConv,
+        ModelKind::SLif2HhConv,
+        ModelKind::CnnConv,
+    ];
+
+    /// Whether this is one of the convolutional models.
+    pub fn is_conv(self) -> bool {
+        Self::CONV.contains(&self)
+    }
+
     /// The id used on the command line, in metric keys and run records.
     pub fn id(self) -> &'static str {
         match self {
@@ -56,19 +97,31 @@ impl ModelKind {
             ModelKind::HhVdFc => "hh-vd-fc",
             ModelKind::SLif2HhFc => "slif2hh-fc",
             ModelKind::Ann => "ann",
+            ModelKind::LifConv => "lif-conv",
+            ModelKind::FourLifConv => "4lif-conv",
+            ModelKind::HhConv => "hh-conv",
+            ModelKind::SLif2HhConv => "slif2hh-conv",
+            ModelKind::CnnConv => "cnn",
         }
     }
 
     /// The reference hyperparameters (PAPER.md §4 table).
     pub fn hyper(self) -> Hyper {
+        let steps = match self {
+            ModelKind::Ann | ModelKind::CnnConv => 1,
+            ModelKind::SLif2HhConv => 10,
+            _ => 15,
+        };
+        let (lr, weight_decay, milestones) = match self {
+            ModelKind::CnnConv => (1e-3, 1e-4, vec![20, 30]),
+            k if k.is_conv() => (3e-3, 3e-4, vec![20, 30]),
+            _ => (1e-4, 1e-5, vec![10, 20, 30]),
+        };
         Hyper {
-            steps: match self {
-                ModelKind::Ann => 1,
-                _ => 15,
-            },
-            lr: 1e-4,
-            weight_decay: 1e-5,
-            milestones: vec![10, 20, 30],
+            steps,
+            lr,
+            weight_decay,
+            milestones,
             epochs: 40,
             batch: 128,
         }
@@ -83,13 +136,16 @@ impl fmt::Display for ModelKind {
 
 /// An unknown model name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown model `{0}`; expected one of lif-fc, 4lif-fc, hh-fc, hh-vd-fc, slif2hh-fc, ann")]
+#[error(
+    "unknown model `{0}`; expected one of lif-fc, 4lif-fc, hh-fc, hh-vd-fc, slif2hh-fc, ann, \
+     lif-conv, 4lif-conv, hh-conv, slif2hh-conv, cnn"
+)]
 pub struct UnknownModel(pub String);
 
 impl FromStr for ModelKind {
     type Err = UnknownModel;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ModelKind::FC
+        ModelKind::ALL
             .into_iter()
             .find(|k| k.id() == s)
             .ok_or_else(|| UnknownModel(s.to_string()))
@@ -118,7 +174,7 @@ pub struct Hyper {
 pub trait Network<S: Scalar>: Send {
     /// Which model this is.
     fn kind(&self) -> ModelKind;
-    /// Forward pass of `rows` flattened images (`rows × 1296`, values as the data crate
+    /// Forward pass of `rows` flattened images (`rows × 1296`, row-major 36 × 36, values as the data crate
     /// gives them); returns the two heads' logits (`rows × 10` each).
     fn forward(&mut self, x: &[S], rows: usize) -> (&[S], &[S]);
     /// Backward pass of the last forward pass, given `∂L/∂logits` of both heads;
@@ -134,5 +190,9 @@ pub trait Network<S: Scalar>: Send {
 
 /// Builds a model with the reference initialisation from `seed`.
 pub fn build<S: Scalar>(kind: ModelKind, seed: u64) -> Box<dyn Network<S>> {
-    Box::new(FcModel::new(kind, seed))
+    if kind.is_conv() {
+        Box::new(ConvModel::new(kind, seed))
+    } else {
+        Box::new(FcModel::new(kind, seed))
+    }
 }

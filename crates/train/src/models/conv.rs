@@ -1,0 +1,601 @@
+//! The convolutional models of PAPER.md §4: conv3×3 (1→C), spiking layer, avgpool 2
+//! (36→18), conv3×3 (C→C), spiking layer, avgpool 2 (18→9), mean over T, fc C·81→50, two
+//! heads. The CNN replaces the spiking layers by ReLU → step(0.5) and has no time.
+//!
+//! Structure the code exploits:
+//! - the image is static, so the first convolution runs once per batch and its weight
+//!   gradient is one product with the time-summed drive gradient;
+//! - the readout sees `pool(mean_t s₂[t])` — pooling and the time mean commute;
+//! - s-LIF2HH-conv applies each layer-2 convolution to each compartment's pooled spikes and
+//!   sums; by linearity that is the convolution of the compartments' summed pooled spikes,
+//!   one convolution per map instead of four.
+
+use super::{ModelKind, Network, CLASSES, IMAGE_SIDE, SHARED_FEATURES};
+use crate::cells::{
+    CompartmentGrad, Drive, HhCell, HhGating, HhTape, LifCell, LifTape, ReluStep, SLif2HhCell,
+    SLif2HhTape, SpikeGrad,
+};
+use crate::conv::{avg_pool2, avg_pool2_backward, Conv2d};
+use crate::linear::Linear;
+use crate::param::Param;
+use crate::scalar::Scalar;
+use crate::spike::SpikeFn;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const SIDE1: usize = IMAGE_SIDE;
+const SIDE2: usize = IMAGE_SIDE / 2;
+const SIDE3: usize = IMAGE_SIDE / 4;
+
+/// The two hidden spiking layers of a convolutional model (or the CNN's binary units).
+// One value per model, never in a collection: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum ConvHidden<S> {
+    /// LIF units, one tape per layer.
+    Lif(LifCell<S>, [LifTape<S>; 2]),
+    /// HH units, one cell (its own constant rates) and tape per layer.
+    Hh([HhCell<S>; 2], [HhTape<S>; 2]),
+    /// s-LIF2HH units; one 3→1 map `[a₁, a₂, a₃, c]` shared by both layers.
+    SLif2Hh(SLif2HhCell<S>, [SLif2HhTape<S>; 2], Param<S>),
+    /// ReLU then binary step.
+    Cnn(ReluStep<S>),
+}
+
+/// A convolutional model of PAPER.md §4.
+pub struct ConvModel<S> {
+    kind: ModelKind,
+    steps: usize,
+    channels: usize,
+    /// Layer-1 convolutions 1 → C (three for s-LIF2HH).
+    pub conv1: Vec<Conv2d<S>>,
+    /// Layer-2 convolutions C → C (three for s-LIF2HH).
+    pub conv2: Vec<Conv2d<S>>,
+    /// The spiking layers.
+    pub hidden: ConvHidden<S>,
+    /// Pooled rates → 50.
+    pub readout: Linear<S>,
+    /// 50 → 10, task 1.
+    pub head1: Linear<S>,
+    /// 50 → 10, task 2.
+    pub head2: Linear<S>,
+    // Saved activations of the last forward pass.
+    rows: usize,
+    x: Vec<S>,
+    /// Layer-1 drives (static, `rows·36²·C` each).
+    drive1: Vec<Vec<S>>,
+    /// Layer-1 output after pooling, `T × rows·18²·C` (summed over compartments).
+    pooled1: Vec<S>,
+    /// Layer-2 drives, `T × rows·18²·C` each (CNN: `rows·18²·C`).
+    drive2: Vec<Vec<S>>,
+    rate: Vec<S>,
+    shared: Vec<S>,
+    logits: [Vec<S>; 2],
+    /// Scratch: ∂L/∂s₁ per step (`T × len1`), reused across batches.
+    g_s1: Vec<S>,
+}
+
+fn lif_spike() -> (f64, f64) {
+    (0.3, 0.5)
+}
+
+impl<S: Scalar> ConvModel<S> {
+    /// A model with the reference initialisation, reproducible from `seed`.
+    ///
+    /// # Panics
+    /// If `kind` is not a convolutional model.
+    pub fn new(kind: ModelKind, seed: u64) -> Self {
+        assert!(kind.is_conv(), "{kind} is not a convolutional model");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let channels = if kind == ModelKind::FourLifConv {
+            40
+        } else {
+            10
+        };
+        let maps = if kind == ModelKind::SLif2HhConv { 3 } else { 1 };
+        let name = |layer: usize, m: usize| {
+            if maps == 1 {
+                format!("conv{layer}")
+            } else {
+                format!("conv{layer}.{}", m + 1)
+            }
+        };
+        let conv1: Vec<Conv2d<S>> = (0..maps)
+            .map(|m| Conv2d::new(&name(1, m), 1, channels, SIDE1, 1.0, &mut rng))
+            .collect();
+        let conv2: Vec<Conv2d<S>> = (0..maps)
+            .map(|m| Conv2d::new(&name(2, m), channels, channels, SIDE2, 1.0, &mut rng))
+            .collect();
+        let (theta, w) = lif_spike();
+        let hidden = match kind {
+            ModelKind::LifConv | ModelKind::FourLifConv => ConvHidden::Lif(
+                LifCell {
+                    decay: S::c(0.2),
+                    spike: SpikeFn::rect(theta, w),
+                },
+                Default::default(),
+            ),
+            ModelKind::HhConv => {
+                let cell = |side: usize, rng: &mut ChaCha8Rng| {
+                    let neurons = side * side * channels;
+                    let mut cell = HhCell::reference(
+                        neurons,
+                        0.1,
+                        SpikeFn::rect(2.3, 0.5),
+                        HhGating::constant_uniform(neurons, 0.01, rng),
+                    );
+                    cell.detach_ionic = true;
+                    cell
+                };
+                let first = cell(SIDE1, &mut rng);
+                let second = cell(SIDE2, &mut rng);
+                ConvHidden::Hh([first, second], Default::default())
+            }
+            ModelKind::SLif2HhConv => {
+                // nn.Linear(3, 1) initialisation, weights then made non-negative (|w|).
+                let bound = 1.0 / 3f64.sqrt();
+                let mut mix = Param::zeros("mix", &[4]);
+                for (c, v) in mix.value.iter_mut().enumerate() {
+                    let w: f64 = rng.random_range(-bound..bound);
+                    *v = S::c(if c < 3 { w.abs() } else { w });
+                }
+                ConvHidden::SLif2Hh(
+                    SLif2HhCell {
+                        decay: S::c(0.2),
+                        spike: SpikeFn::rect(0.3, 0.4),
+                    },
+                    Default::default(),
+                    mix,
+                )
+            }
+            ModelKind::CnnConv => ConvHidden::Cnn(ReluStep {
+                spike: SpikeFn::rect(0.5, 0.5),
+            }),
+            _ => unreachable!("checked above"),
+        };
+        let compartments = if kind == ModelKind::SLif2HhConv { 4 } else { 1 };
+        let features = compartments * SIDE3 * SIDE3 * channels;
+        let readout = Linear::new("readout", features, SHARED_FEATURES, 1.0, &mut rng);
+        let head1 = Linear::new("head1", SHARED_FEATURES, CLASSES, 1.0, &mut rng);
+        let head2 = Linear::new("head2", SHARED_FEATURES, CLASSES, 1.0, &mut rng);
+        Self {
+            kind,
+            steps: kind.hyper().steps,
+            channels,
+            conv1,
+            conv2,
+            hidden,
+            readout,
+            head1,
+            head2,
+            rows: 0,
+            x: Vec::new(),
+            drive1: vec![Vec::new(); maps],
+            pooled1: Vec::new(),
+            drive2: vec![Vec::new(); maps],
+            rate: Vec::new(),
+            shared: Vec::new(),
+            logits: [Vec::new(), Vec::new()],
+            g_s1: Vec::new(),
+        }
+    }
+
+    /// Replaces the spike function of the hidden layers (gradient checks use a smooth one).
+    pub fn set_spike(&mut self, spike: SpikeFn<S>) {
+        match &mut self.hidden {
+            ConvHidden::Lif(cell, _) => cell.spike = spike,
+            ConvHidden::Hh(cells, _) => cells.iter_mut().for_each(|c| c.spike = spike),
+            ConvHidden::SLif2Hh(cell, _, _) => cell.spike = spike,
+            ConvHidden::Cnn(cell) => cell.spike = spike,
+        }
+    }
+
+    /// Sets the number of time steps T (ignored by the CNN, which has no time).
+    pub fn set_steps(&mut self, steps: usize) {
+        if self.kind != ModelKind::CnnConv {
+            self.steps = steps;
+        }
+    }
+
+    /// Channels per convolution.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    fn len1(&self) -> usize {
+        self.rows * SIDE1 * SIDE1 * self.channels
+    }
+
+    fn len2(&self) -> usize {
+        self.rows * SIDE2 * SIDE2 * self.channels
+    }
+
+    /// Pools each step's layer-1 spikes (summed over compartments) into `pooled1`.
+    fn pool_layer1(&mut self, spikes: &[&[S]]) {
+        let (steps, rows, c) = (self.steps, self.rows, self.channels);
+        let (len1, len2) = (self.len1(), self.len2());
+        self.pooled1.resize(steps * len2, S::zero());
+        if spikes.len() == 1 {
+            avg_pool2(spikes[0], steps * rows, SIDE1, c, &mut self.pooled1);
+            return;
+        }
+        let mut sum = vec![S::zero(); steps * len1];
+        for s in spikes {
+            sum.iter_mut().zip(s.iter()).for_each(|(a, &b)| *a += b);
+        }
+        avg_pool2(&sum, steps * rows, SIDE1, c, &mut self.pooled1);
+    }
+
+    /// Runs each layer-2 convolution on every step's pooled layer-1 output.
+    fn convolve_layer2(&mut self) {
+        let (steps, rows, len2) = (self.steps, self.rows, self.len2());
+        for (conv, drive) in self.conv2.iter().zip(&mut self.drive2) {
+            drive.resize(steps * len2, S::zero());
+            for t in 0..steps {
+                conv.forward(
+                    &self.pooled1[t * len2..(t + 1) * len2],
+                    rows,
+                    &mut drive[t * len2..(t + 1) * len2],
+                );
+            }
+        }
+    }
+
+    /// `rate = pool(mean_t s)` for one spike train `T × len2`, written into `out`
+    /// (`rows·9²·C`).
+    fn pooled_mean(&self, spikes: &[S], out: &mut [S]) {
+        let (steps, len2) = (self.steps, self.len2());
+        let inv_t = S::one() / S::c(steps as f64);
+        let mut mean = vec![S::zero(); len2];
+        for slab in spikes.chunks_exact(len2) {
+            mean.iter_mut().zip(slab).for_each(|(m, &s)| *m += s);
+        }
+        mean.iter_mut().for_each(|m| *m *= inv_t);
+        avg_pool2(&mean, self.rows, SIDE2, self.channels, out);
+    }
+
+    fn forward_spiking(&mut self) {
+        let (steps, len1, len2) = (self.steps, self.len1(), self.len2());
+        let mut hidden = std::mem::replace(
+            &mut self.hidden,
+            ConvHidden::Cnn(ReluStep {
+                spike: SpikeFn::rect(0.5, 0.5),
+            }),
+        );
+        match &mut hidden {
+            ConvHidden::Lif(cell, [tape1, tape2]) => {
+                let mut scratch = vec![S::zero(); len1];
+                cell.forward(
+                    Drive::Static(&self.drive1[0]),
+                    steps,
+                    len1,
+                    tape1,
+                    &mut scratch,
+                );
+                self.pool_layer1(&[&tape1.s]);
+                self.convolve_layer2();
+                let mut scratch = vec![S::zero(); len2];
+                cell.forward(
+                    Drive::PerStep(&self.drive2[0]),
+                    steps,
+                    len2,
+                    tape2,
+                    &mut scratch,
+                );
+                let mut rate = std::mem::take(&mut self.rate);
+                self.pooled_mean(&tape2.s, &mut rate);
+                self.rate = rate;
+            }
+            ConvHidden::Hh([cell1, cell2], [tape1, tape2]) => {
+                let mut scratch = vec![S::zero(); len1];
+                cell1.forward(
+                    Drive::Static(&self.drive1[0]),
+                    steps,
+                    len1,
+                    tape1,
+                    &mut scratch,
+                );
+                let spikes1 = hh_spikes(cell1, tape1);
+                self.pool_layer1(&[&spikes1]);
+                drop(spikes1);
+                self.convolve_layer2();
+                let mut scratch = vec![S::zero(); len2];
+                cell2.forward(
+                    Drive::PerStep(&self.drive2[0]),
+                    steps,
+                    len2,
+                    tape2,
+                    &mut scratch,
+                );
+                let spikes2 = hh_spikes(cell2, tape2);
+                let mut rate = std::mem::take(&mut self.rate);
+                self.pooled_mean(&spikes2, &mut rate);
+                self.rate = rate;
+            }
+            ConvHidden::SLif2Hh(cell, [tape1, tape2], mix) => {
+                let d = &self.drive1;
+                cell.forward(
+                    [
+                        Drive::Static(&d[0]),
+                        Drive::Static(&d[1]),
+                        Drive::Static(&d[2]),
+                    ],
+                    &mix.value,
+                    steps,
+                    len1,
+                    tape1,
+                    None,
+                );
+                let slab1 = steps * len1;
+                let parts: Vec<&[S]> = tape1.s.chunks_exact(slab1).collect();
+                self.pool_layer1(&parts);
+                self.convolve_layer2();
+                let d = &self.drive2;
+                cell.forward(
+                    [
+                        Drive::PerStep(&d[0]),
+                        Drive::PerStep(&d[1]),
+                        Drive::PerStep(&d[2]),
+                    ],
+                    &mix.value,
+                    steps,
+                    len2,
+                    tape2,
+                    None,
+                );
+                let block = SIDE3 * SIDE3 * self.channels;
+                let mut rate = std::mem::take(&mut self.rate);
+                let mut part = vec![S::zero(); self.rows * block];
+                for (c, s) in tape2.s.chunks_exact(steps * len2).enumerate() {
+                    self.pooled_mean(s, &mut part);
+                    for (row, src) in part.chunks_exact(block).enumerate() {
+                        rate[(row * 4 + c) * block..(row * 4 + c + 1) * block].copy_from_slice(src);
+                    }
+                }
+                self.rate = rate;
+            }
+            ConvHidden::Cnn(_) => unreachable!("the CNN has its own forward pass"),
+        }
+        self.hidden = hidden;
+    }
+
+    fn forward_cnn(&mut self, cell: &ReluStep<S>) {
+        let (rows, c, len1, len2) = (self.rows, self.channels, self.len1(), self.len2());
+        let mut a1 = vec![S::zero(); len1];
+        cell.forward(&self.drive1[0], &mut a1);
+        self.pooled1.resize(len2, S::zero());
+        avg_pool2(&a1, rows, SIDE1, c, &mut self.pooled1);
+        self.drive2[0].resize(len2, S::zero());
+        self.conv2[0].forward(&self.pooled1, rows, &mut self.drive2[0]);
+        let mut a2 = vec![S::zero(); len2];
+        cell.forward(&self.drive2[0], &mut a2);
+        avg_pool2(&a2, rows, SIDE2, c, &mut self.rate);
+    }
+
+    fn backward_spiking(&mut self, g_rate: &[S]) {
+        let (steps, rows, c) = (self.steps, self.rows, self.channels);
+        let (len1, len2) = (self.len1(), self.len2());
+        let inv_t = S::one() / S::c(steps as f64);
+        let maps = self.conv1.len();
+        // ∂L/∂s₂[t] is the same at every step: pool backward of ∂L/∂rate, divided by T.
+        let block = SIDE3 * SIDE3 * c;
+        let compartments = g_rate.len() / (rows * block);
+        let g_s2: Vec<Vec<S>> = (0..compartments)
+            .map(|k| {
+                let g: Vec<S> = (0..rows)
+                    .flat_map(|row| {
+                        g_rate
+                            [(row * compartments + k) * block..(row * compartments + k + 1) * block]
+                            .iter()
+                            .map(|&v| v * inv_t)
+                    })
+                    .collect();
+                let mut out = vec![S::zero(); len2];
+                avg_pool2_backward(&g, rows, SIDE2, c, &mut out);
+                out
+            })
+            .collect();
+        let mut g_drive2: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); steps * len2]).collect();
+        let mut hidden = std::mem::replace(
+            &mut self.hidden,
+            ConvHidden::Cnn(ReluStep {
+                spike: SpikeFn::rect(0.5, 0.5),
+            }),
+        );
+        match &mut hidden {
+            ConvHidden::Lif(cell, [_, tape2]) => {
+                cell.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0])
+            }
+            ConvHidden::Hh([_, cell2], [_, tape2]) => {
+                cell2.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0])
+            }
+            ConvHidden::SLif2Hh(cell, [_, tape2], mix) => {
+                let [a, b, d] = &mut g_drive2[..] else {
+                    unreachable!("three maps")
+                };
+                let grads = std::array::from_fn(|k| SpikeGrad::Uniform(&g_s2[k][..]));
+                let mix_value = mix.value.clone();
+                cell.backward(
+                    tape2,
+                    &mix_value,
+                    CompartmentGrad::Spikes(grads),
+                    [a, b, d],
+                    &mut mix.grad,
+                );
+            }
+            ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
+        }
+        // Layer-2 convolutions, step by step; the input gradients of all maps add up.
+        // Every element is overwritten below: reuse the buffer without clearing it.
+        let mut g_s1 = std::mem::take(&mut self.g_s1);
+        g_s1.resize(steps * len1, S::zero());
+        let mut g_pooled = vec![S::zero(); len2];
+        let mut g_tmp = vec![S::zero(); len2];
+        for t in 0..steps {
+            let input = &self.pooled1[t * len2..(t + 1) * len2];
+            for (m, conv) in self.conv2.iter_mut().enumerate() {
+                let gy = &g_drive2[m][t * len2..(t + 1) * len2];
+                let target = if m == 0 { &mut g_pooled } else { &mut g_tmp };
+                conv.backward(input, gy, rows, Some(target));
+                if m > 0 {
+                    g_pooled.iter_mut().zip(&g_tmp).for_each(|(a, &b)| *a += b);
+                }
+            }
+            avg_pool2_backward(
+                &g_pooled,
+                rows,
+                SIDE1,
+                c,
+                &mut g_s1[t * len1..(t + 1) * len1],
+            );
+        }
+        let mut g_drive1: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); len1]).collect();
+        match &mut hidden {
+            ConvHidden::Lif(cell, [tape1, _]) => {
+                cell.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0])
+            }
+            ConvHidden::Hh([cell1, _], [tape1, _]) => {
+                cell1.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0])
+            }
+            ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
+                // Every compartment's spikes enter the pooled sum with weight one.
+                let [a, b, d] = &mut g_drive1[..] else {
+                    unreachable!("three maps")
+                };
+                let grads = [SpikeGrad::PerStep(&g_s1[..]); 4];
+                let mix_value = mix.value.clone();
+                cell.backward(
+                    tape1,
+                    &mix_value,
+                    CompartmentGrad::Spikes(grads),
+                    [a, b, d],
+                    &mut mix.grad,
+                );
+            }
+            ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
+        }
+        self.hidden = hidden;
+        self.g_s1 = g_s1;
+        for (conv, g) in self.conv1.iter_mut().zip(&g_drive1) {
+            // The first layer is fed by data: no input gradient needed.
+            conv.backward(&self.x, g, rows, None);
+        }
+    }
+
+    fn backward_cnn(&mut self, cell: &ReluStep<S>, g_rate: &[S]) {
+        let (rows, c, len1, len2) = (self.rows, self.channels, self.len1(), self.len2());
+        let mut g_a2 = vec![S::zero(); len2];
+        avg_pool2_backward(g_rate, rows, SIDE2, c, &mut g_a2);
+        let mut g_d2 = vec![S::zero(); len2];
+        cell.backward(&self.drive2[0], &g_a2, &mut g_d2);
+        let mut g_p1 = vec![S::zero(); len2];
+        self.conv2[0].backward(&self.pooled1, &g_d2, rows, Some(&mut g_p1));
+        let mut g_a1 = vec![S::zero(); len1];
+        avg_pool2_backward(&g_p1, rows, SIDE1, c, &mut g_a1);
+        let mut g_d1 = vec![S::zero(); len1];
+        cell.backward(&self.drive1[0], &g_a1, &mut g_d1);
+        self.conv1[0].backward(&self.x, &g_d1, rows, None);
+    }
+}
+
+/// The spikes `H(V[t] − θ)` of an HH layer, recomputed from its tape (`T × len`).
+fn hh_spikes<S: Scalar>(cell: &HhCell<S>, tape: &HhTape<S>) -> Vec<S> {
+    tape.v.iter().map(|&v| cell.spike.value(v)).collect()
+}
+
+impl<S: Scalar> Network<S> for ConvModel<S> {
+    fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    fn forward(&mut self, x: &[S], rows: usize) -> (&[S], &[S]) {
+        assert_eq!(
+            x.len(),
+            rows * SIDE1 * SIDE1,
+            "input batch has the wrong length"
+        );
+        self.rows = rows;
+        self.x.clear();
+        self.x.extend_from_slice(x);
+        let len1 = self.len1();
+        // The image is the same at every step: convolve it once.
+        for (conv, drive) in self.conv1.iter().zip(&mut self.drive1) {
+            drive.resize(len1, S::zero());
+            conv.forward(x, rows, drive);
+        }
+        self.rate.resize(rows * self.readout.inputs(), S::zero());
+        if let ConvHidden::Cnn(cell) = self.hidden {
+            self.forward_cnn(&cell);
+        } else {
+            self.forward_spiking();
+        }
+        self.shared.resize(rows * SHARED_FEATURES, S::zero());
+        self.readout.forward(&self.rate, rows, &mut self.shared);
+        for (head, logits) in [&self.head1, &self.head2].into_iter().zip(&mut self.logits) {
+            logits.resize(rows * CLASSES, S::zero());
+            head.forward(&self.shared, rows, logits);
+        }
+        (&self.logits[0], &self.logits[1])
+    }
+
+    fn backward(&mut self, grad1: &[S], grad2: &[S]) {
+        let rows = self.rows;
+        let mut g_shared = vec![S::zero(); rows * SHARED_FEATURES];
+        let mut g_tmp = vec![S::zero(); rows * SHARED_FEATURES];
+        self.head1
+            .backward(&self.shared, grad1, rows, Some(&mut g_shared));
+        self.head2
+            .backward(&self.shared, grad2, rows, Some(&mut g_tmp));
+        for (a, b) in g_shared.iter_mut().zip(&g_tmp) {
+            *a += *b;
+        }
+        let mut g_rate = vec![S::zero(); self.rate.len()];
+        self.readout
+            .backward(&self.rate, &g_shared, rows, Some(&mut g_rate));
+        if let ConvHidden::Cnn(cell) = self.hidden {
+            self.backward_cnn(&cell, &g_rate);
+        } else {
+            self.backward_spiking(&g_rate);
+        }
+    }
+
+    fn params(&self) -> Vec<&Param<S>> {
+        let mut out: Vec<&Param<S>> = self
+            .conv1
+            .iter()
+            .chain(&self.conv2)
+            .flat_map(|l| l.params())
+            .collect();
+        if let ConvHidden::SLif2Hh(_, _, mix) = &self.hidden {
+            out.push(mix);
+        }
+        for layer in [&self.readout, &self.head1, &self.head2] {
+            out.extend(layer.params());
+        }
+        out
+    }
+
+    fn params_mut(&mut self) -> Vec<&mut Param<S>> {
+        let mut out: Vec<&mut Param<S>> = self
+            .conv1
+            .iter_mut()
+            .chain(self.conv2.iter_mut())
+            .flat_map(|l| l.params_mut())
+            .collect();
+        if let ConvHidden::SLif2Hh(_, _, mix) = &mut self.hidden {
+            out.push(mix);
+        }
+        for layer in [&mut self.readout, &mut self.head1, &mut self.head2] {
+            out.extend(layer.params_mut());
+        }
+        out
+    }
+
+    fn hidden_rate(&self) -> f64 {
+        if self.rate.is_empty() {
+            return 0.0;
+        }
+        // Mean layer-2 rate (pooling preserves the mean; compartments averaged).
+        self.rate.iter().map(|r| r.f64()).sum::<f64>() / self.rate.len() as f64
+    }
+}
