@@ -334,7 +334,8 @@ pub fn reproduce_with(
     if !mode.collect {
         cache.ensure_writable()?;
     }
-    for exp in &selected {
+    // --collect never fetches: planning then names any missing data and how to get it.
+    for exp in selected.iter().filter(|_| !mode.collect) {
         exp.prepare(profile)
             .with_context(|| format!("cannot prepare the inputs of experiment {}", exp.id()))?;
     }

@@ -209,6 +209,11 @@ pub fn slurm_script(entries: &[PlanEntry], opts: &PlanOptions, plan_file: &Path)
     s.push_str(&format!("CACHE={}\n", q(&opts.cache)));
     s.push_str(&format!("OUT={}\n", q(&opts.collect_out)));
     s.push_str(&format!("PROFILE={}\n", opts.profile));
+    let only = opts
+        .only
+        .as_ref()
+        .map(|ids| format!(" --only {}", shell_quote(&ids.join(","))))
+        .unwrap_or_default();
     s.push_str("CPUS=\"${CPUS:-2}\"\n");
     s.push_str("read -r -a EXTRA <<< \"${SBATCH_ARGS:-}\"\n");
     s.push_str("dependency=()\n");
@@ -240,13 +245,13 @@ pub fn slurm_script(entries: &[PlanEntry], opts: &PlanOptions, plan_file: &Path)
         s.push_str(": job array $job\"\n");
         s.push_str("dependency=(--dependency=afterok:$job)\n");
     }
-    s.push_str(
+    s.push_str(&format!(
         "\n# Render the figures and tables from the cache once every run has succeeded.\n\
-         job=$(sbatch --parsable \"${EXTRA[@]}\" \"${dependency[@]}\" --job-name=icnet-collect \
+         job=$(sbatch --parsable \"${{EXTRA[@]}}\" \"${{dependency[@]}}\" --job-name=icnet-collect \
          --cpus-per-task=\"$CPUS\" --time=0-01:00:00 \\\n  \
-         --wrap=\"$ICNET reproduce --collect --profile $PROFILE --cache '$CACHE' --out '$OUT' --jobs $CPUS\")\n\
-         echo \"collect: job ${job%%;*} renders into $OUT\"\n",
-    );
+         --wrap=\"$ICNET reproduce --collect --profile $PROFILE{only} --cache '$CACHE' --out '$OUT' --jobs $CPUS\")\n\
+         echo \"collect: job ${{job%%;*}} renders into $OUT\"\n",
+    ));
     s
 }
 
@@ -414,6 +419,10 @@ mod tests {
         assert!(script.contains("PLAN=/p/plan.json"));
         // Time limit: twice the longest estimate of the stage plus ten minutes.
         assert!(submits[0].contains(&format!("--time={}", slurm_time(2.0 * 300.0 + 600.0))));
-        assert!(script.contains("reproduce --collect --profile $PROFILE"));
+        assert!(script.contains("reproduce --collect --profile $PROFILE --cache"));
+        let mut only = opts.clone();
+        only.only = Some(vec!["top".into()]);
+        let script = slurm_script(&entries, &only, Path::new("/p/plan.json"));
+        assert!(script.contains("reproduce --collect --profile $PROFILE --only top --cache"));
     }
 }
