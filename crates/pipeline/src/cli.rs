@@ -52,9 +52,14 @@ Examples:
   icnet reproduce --profile smoke --out /tmp/s  the CI sanity run
   icnet reproduce --only fig2                   Fig. 2 only (dependencies are run or reused)
   icnet reproduce --profile paper --jobs 2      full reference settings on 2 threads
+  icnet reproduce --force fig2,fig3d            recompute those experiments' runs on purpose
+  icnet reproduce --force all                   recompute every run
+  icnet reproduce --profile paper --collect --cache /shared/runs
+                                                render from runs made by `icnet run` workers
 
 Finished runs are cached under --cache keyed by code version, config, data and seed, so an
-interrupted reproduce resumes where it stopped.")]
+interrupted reproduce resumes where it stopped. Ids, thread count, --out, --cache and the data
+are checked before any run starts.")]
     Reproduce(ReproduceArgs),
     /// Print the run list of a profile (JSON: hash, experiment, label, stage, estimated
     /// seconds, command) or a SLURM job-array script that executes it with `icnet run`.

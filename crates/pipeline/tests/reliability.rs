@@ -31,6 +31,28 @@ fn smoke_reproductions_into_separate_caches_give_identical_results() {
         started.elapsed().as_secs_f64()
     );
     assert_same_results(&tmp.path().join("a"), &tmp.path().join("b"));
+    // A fresh output directory verifies as current when every experiment is in it; otherwise
+    // verify names exactly the experiments left out.
+    let verify = icnet(tmp.path(), &["verify", "a"]);
+    match only {
+        None => assert!(verify.status.success(), "{}", text(&verify.stderr)),
+        Some(only) => {
+            let problems = text(&verify.stderr);
+            assert!(!verify.status.success());
+            let missing: Vec<&str> = problems
+                .lines()
+                .filter_map(|l| l.strip_prefix("- experiment "))
+                .filter_map(|l| l.split_once(' ').map(|(id, _)| id))
+                .collect();
+            assert_eq!(
+                missing,
+                vec!["s2_2", "equivalence", "fig4c", "fig4h"],
+                "{problems}"
+            );
+            assert!(missing.iter().all(|m| !only.contains(m)));
+            assert_eq!(problems.lines().count(), missing.len() + 1, "{problems}");
+        }
+    }
     // Nothing was shared: each cache holds its own runs.
     assert_eq!(
         finished_runs(&tmp.path().join("cache-a")),
