@@ -4,6 +4,7 @@ use crate::linalg::{self, matmul, MatRef};
 use crate::models::{build, ModelKind, Network, INPUT_FEATURES};
 use crate::optim::{Adam, AdamConfig};
 use crate::step::{loss_and_grad, train_step};
+use crate::timing;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -36,6 +37,9 @@ pub struct TrainBench {
     pub gemm_gflops: f64,
     /// GFLOP/s of a standalone product of the model's largest shape (batch × 1296 · 1296 × N).
     pub gemm_reference_gflops: f64,
+    /// Milliseconds per step in each instrumented phase (the convolutional models': layer-1
+    /// and layer-2 cells, the convolutions), mean over the timed steps.
+    pub phases_ms: std::collections::BTreeMap<String, f64>,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -92,6 +96,7 @@ pub fn bench_train(kind: ModelKind, batch: usize, repeats: usize) -> TrainBench 
     let (mut total, mut fwd, mut bwd, mut upd) = (vec![], vec![], vec![], vec![]);
     let mut gemm = linalg::GemmStats::default();
     let mut step_nanos = 0u128;
+    let mut phases = std::collections::BTreeMap::new();
     for _ in 0..repeats {
         // The timed step is the trainer's `train_step` (forward, backward, Adam); the calls
         // above it only split the time into its parts.
@@ -100,9 +105,13 @@ pub fn bench_train(kind: ModelKind, batch: usize, repeats: usize) -> TrainBench 
             p.zero_grad();
         }
         linalg::start_counting();
+        timing::start();
         let t0 = Instant::now();
         train_step(net.as_mut(), &mut adam, &x, &l1, &l2, h.lr);
         let elapsed = t0.elapsed();
+        for (name, nanos) in timing::stop() {
+            *phases.entry(name.to_string()).or_insert(0.0) += nanos as f64 / 1e6 / repeats as f64;
+        }
         let stats = linalg::stop_counting();
         gemm.flops += stats.flops;
         gemm.nanos += stats.nanos;
@@ -146,5 +155,6 @@ pub fn bench_train(kind: ModelKind, batch: usize, repeats: usize) -> TrainBench 
         gemm_share: gemm.nanos as f64 / step_nanos.max(1) as f64,
         gemm_gflops: gemm.gflops(),
         gemm_reference_gflops: reference,
+        phases_ms: phases,
     }
 }

@@ -26,6 +26,7 @@
 use crate::linalg::{matmul, MatRef};
 use crate::param::Param;
 use crate::scalar::Scalar;
+use crate::timing;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
@@ -146,7 +147,7 @@ impl<S: Scalar> Conv2d<S> {
             images * self.out_len(),
             "conv output has the wrong length"
         );
-        self.forward_direct(x, images, y);
+        timing::phase("conv.forward", || self.forward_direct(x, images, y));
     }
 
     /// Dense forward, the reference: im2col and one GEMM (`cols` is scratch space).
@@ -203,9 +204,11 @@ impl<S: Scalar> Conv2d<S> {
                 *g += v;
             }
         }
-        self.weight_grad_direct(x, gy, images);
+        timing::phase("conv.weight_grad", || {
+            self.weight_grad_direct(x, gy, images)
+        });
         if let Some(gx) = gx {
-            self.input_grad(gy, images, gx);
+            timing::phase("conv.input_grad", || self.input_grad(gy, images, gx));
         }
     }
 
@@ -249,7 +252,7 @@ impl<S: Scalar> Conv2d<S> {
             images * self.in_len(),
             "conv input gradient has the wrong length"
         );
-        self.transposed().forward(gy, images, gx);
+        self.transposed().forward_direct(gy, images, gx);
     }
 
     /// Direct `∂L/∂W`: `∂L/∂W[:, ky, kx, c] += x[y + ky − 1, x + kx − 1, c]·gy[y, x, :]`
@@ -351,9 +354,17 @@ fn pad_image<S: Scalar>(img: &[S], side: usize, channels: usize, width: usize, o
     out.clear();
     out.resize(ps * ps * width, S::zero());
     for y in 0..side {
-        for x in 0..side {
-            let dst = ((y + 1) * ps + x + 1) * width;
-            out[dst..dst + channels].copy_from_slice(&img[(y * side + x) * channels..][..channels]);
+        let src = &img[y * side * channels..(y + 1) * side * channels];
+        let dst = &mut out[((y + 1) * ps + 1) * width..((y + 1) * ps + 1 + side) * width];
+        if width == channels {
+            // One copy per image row, not one per pixel.
+            dst.copy_from_slice(src);
+        } else {
+            for (d, s) in dst.chunks_exact_mut(width).zip(src.chunks_exact(channels)) {
+                for (d, &s) in d.iter_mut().zip(s) {
+                    *d = s;
+                }
+            }
         }
     }
 }
@@ -421,11 +432,12 @@ fn direct_block<S: Scalar, const P: usize, const Q: usize>(
     for ky in 0..3 {
         for kx in 0..3 {
             let base = ((yo + ky) * ps + xo + kx) * c_in;
-            let taps = &kernel[(ky * 3 + kx) * c_in * P..][..c_in * P];
-            for (ci, w) in taps.chunks_exact(P).enumerate() {
-                let w: &[S; P] = w.try_into().expect("chunks are P wide");
+            let taps = &kernel[(ky * 3 + kx) * c_in * P..(ky * 3 + kx + 1) * c_in * P];
+            let pixels = &xp[base..base + Q * c_in];
+            for ci in 0..c_in {
+                let w: &[S; P] = taps[ci * P..(ci + 1) * P].try_into().expect("P wide");
                 for (q, a) in acc.iter_mut().enumerate() {
-                    let v = xp[base + q * c_in + ci];
+                    let v = pixels[q * c_in + ci];
                     for j in 0..P {
                         a[j] = v.mul_add(w[j], a[j]);
                     }
@@ -438,11 +450,18 @@ fn direct_block<S: Scalar, const P: usize, const Q: usize>(
     }
 }
 
-/// Input channels per register block of the direct weight-gradient path.
-const WG_BLOCK: usize = 4;
+/// Input channels per register block of the direct weight-gradient path: `B × P`
+/// accumulators plus one `P`-wide gradient row must fit the 16 vector registers.
+const fn weight_block(p: usize) -> usize {
+    if p <= 16 {
+        4
+    } else {
+        1
+    }
+}
 
 /// Accumulates one image's weight gradient into `acc` (`[ky][kx][c_in][P]`): for each
-/// tap and block of 4 input channels, `4 × P` accumulators stay in registers over all
+/// tap and block of input channels, the block's accumulators stay in registers over all
 /// output positions.
 #[allow(clippy::too_many_arguments)]
 fn direct_weight_grad<S: Scalar, const P: usize>(
@@ -455,7 +474,42 @@ fn direct_weight_grad<S: Scalar, const P: usize>(
     padded_img: &mut Vec<S>,
     padded_grad: &mut Vec<S>,
 ) {
-    let width = c_in.div_ceil(WG_BLOCK) * WG_BLOCK;
+    match weight_block(P) {
+        4 => direct_weight_grad_blocked::<S, P, 4>(
+            img,
+            grad,
+            acc,
+            side,
+            c_in,
+            c_out,
+            padded_img,
+            padded_grad,
+        ),
+        _ => direct_weight_grad_blocked::<S, P, 1>(
+            img,
+            grad,
+            acc,
+            side,
+            c_in,
+            c_out,
+            padded_img,
+            padded_grad,
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn direct_weight_grad_blocked<S: Scalar, const P: usize, const B: usize>(
+    img: &[S],
+    grad: &[S],
+    acc: &mut [S],
+    side: usize,
+    c_in: usize,
+    c_out: usize,
+    padded_img: &mut Vec<S>,
+    padded_grad: &mut Vec<S>,
+) {
+    let width = c_in.div_ceil(B) * B;
     pad_image(img, side, c_in, width, padded_img);
     padded_grad.clear();
     padded_grad.resize(side * side * P, S::zero());
@@ -469,8 +523,8 @@ fn direct_weight_grad<S: Scalar, const P: usize>(
     let ps = side + 2;
     for ky in 0..3 {
         for kx in 0..3 {
-            for c0 in (0..width).step_by(WG_BLOCK) {
-                let mut a = [[S::zero(); P]; WG_BLOCK];
+            for c0 in (0..width).step_by(B) {
+                let mut a = [[S::zero(); P]; B];
                 for yo in 0..side {
                     for xo in 0..side {
                         let g: &[S; P] =

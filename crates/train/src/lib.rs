@@ -27,6 +27,7 @@ pub mod param;
 pub mod scalar;
 pub mod spike;
 pub mod step;
+pub mod timing;
 pub mod trainer;
 
 pub use models::{build, ModelKind, Network};

@@ -143,11 +143,13 @@ fn conv_of_a_single_pixel_is_the_flipped_kernel_plus_bias() {
 
 #[test]
 fn whole_conv_models_gradients() {
-    let rows = 2;
+    // Five rows: more than one block of layer 1 (the model processes 4 images at a time and
+    // recomputes each block in the backward pass).
+    let rows = 5;
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let x = random_vec(&mut rng, rows * 1296, 0.0, 1.0, 0.5);
-    let l1 = [1u8, 7];
-    let l2 = [0u8, 9];
+    let l1 = [1u8, 7, 3, 3, 0];
+    let l2 = [0u8, 9, 2, 5, 5];
     for kind in ModelKind::CONV {
         let mut net = ConvModel::<f64>::new(kind, 11);
         let threshold = match kind {
@@ -171,7 +173,7 @@ fn whole_conv_models_gradients() {
         let mut sampler = ChaCha8Rng::seed_from_u64(3);
         for (pi, name) in names.iter().enumerate() {
             let n = grads[pi].len();
-            for _ in 0..5 {
+            for _ in 0..3 {
                 let k = sampler.random_range(0..n);
                 let eval = |net: &mut ConvModel<f64>, delta: f64| {
                     net.params_mut()[pi].value[k] += delta;

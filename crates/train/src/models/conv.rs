@@ -20,12 +20,23 @@ use crate::linear::Linear;
 use crate::param::Param;
 use crate::scalar::Scalar;
 use crate::spike::SpikeFn;
+use crate::timing;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const SIDE1: usize = IMAGE_SIDE;
 const SIDE2: usize = IMAGE_SIDE / 2;
 const SIDE3: usize = IMAGE_SIDE / 4;
+
+/// Images per block of layer 1 (its states for T steps of 4 images stay in cache).
+const LAYER1_BLOCK: usize = 4;
+
+/// A stand-in while the hidden layers are moved out of the model for a pass.
+fn placeholder<S: Scalar>() -> ConvHidden<S> {
+    ConvHidden::Cnn(ReluStep {
+        spike: SpikeFn::rect(0.5, 0.5),
+    })
+}
 
 /// The two hidden spiking layers of a convolutional model (or the CNN's binary units).
 // One value per model, never in a collection: the size difference between variants costs nothing.
@@ -210,22 +221,6 @@ impl<S: Scalar> ConvModel<S> {
         self.rows * SIDE2 * SIDE2 * self.channels
     }
 
-    /// Pools each step's layer-1 spikes (summed over compartments) into `pooled1`.
-    fn pool_layer1(&mut self, spikes: &[&[S]]) {
-        let (steps, rows, c) = (self.steps, self.rows, self.channels);
-        let (len1, len2) = (self.len1(), self.len2());
-        self.pooled1.resize(steps * len2, S::zero());
-        if spikes.len() == 1 {
-            avg_pool2(spikes[0], steps * rows, SIDE1, c, &mut self.pooled1);
-            return;
-        }
-        let mut sum = vec![S::zero(); steps * len1];
-        for s in spikes {
-            sum.iter_mut().zip(s.iter()).for_each(|(a, &b)| *a += b);
-        }
-        avg_pool2(&sum, steps * rows, SIDE1, c, &mut self.pooled1);
-    }
-
     /// Runs each layer-2 convolution on every step's pooled layer-1 output.
     fn convolve_layer2(&mut self) {
         let (steps, rows, len2) = (self.steps, self.rows, self.len2());
@@ -254,26 +249,107 @@ impl<S: Scalar> ConvModel<S> {
         avg_pool2(&mean, self.rows, SIDE2, self.channels, out);
     }
 
-    fn forward_spiking(&mut self) {
-        let (steps, len1, len2) = (self.steps, self.len1(), self.len2());
-        let mut hidden = std::mem::replace(
-            &mut self.hidden,
-            ConvHidden::Cnn(ReluStep {
-                spike: SpikeFn::rect(0.5, 0.5),
-            }),
-        );
-        match &mut hidden {
-            ConvHidden::Lif(cell, [tape1, tape2]) => {
-                let mut scratch = vec![S::zero(); len1];
+    /// Units of layer 1 per image.
+    fn per_image1(&self) -> usize {
+        SIDE1 * SIDE1 * self.channels
+    }
+
+    /// Runs layer 1 on images `start..start + n` from rest, leaving its tape in `hidden`,
+    /// and with `pooled` (`T × len2`, all rows) pools each step's spikes (summed over
+    /// compartments) into the block's part of it.
+    fn layer1_block(
+        &self,
+        hidden: &mut ConvHidden<S>,
+        start: usize,
+        n: usize,
+        pooled: Option<&mut [S]>,
+    ) {
+        let (steps, c, per1) = (self.steps, self.channels, self.per_image1());
+        let per2 = per1 / 4;
+        let blen = n * per1;
+        let span = start * per1..start * per1 + blen;
+        let summed: Vec<S>;
+        let spikes: &[S] = match hidden {
+            ConvHidden::Lif(cell, [tape1, _]) => {
+                let mut scratch = vec![S::zero(); blen];
                 cell.forward(
-                    Drive::Static(&self.drive1[0]),
+                    Drive::Static(&self.drive1[0][span]),
                     steps,
-                    len1,
+                    blen,
                     tape1,
                     &mut scratch,
                 );
-                self.pool_layer1(&[&tape1.s]);
-                self.convolve_layer2();
+                &tape1.s
+            }
+            ConvHidden::Hh([cell1, _], [tape1, _]) => {
+                let mut scratch = vec![S::zero(); blen];
+                cell1.forward(
+                    Drive::Static(&self.drive1[0][span]),
+                    steps,
+                    blen,
+                    tape1,
+                    &mut scratch,
+                );
+                if pooled.is_none() {
+                    return;
+                }
+                summed = hh_spikes(cell1, tape1);
+                &summed
+            }
+            ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
+                let d: [Drive<'_, S>; 3] =
+                    std::array::from_fn(|k| Drive::Static(&self.drive1[k][span.clone()]));
+                cell.forward(d, &mix.value, steps, blen, tape1, None);
+                if pooled.is_none() {
+                    return;
+                }
+                let slab = steps * blen;
+                let mut sum = tape1.s[..slab].to_vec();
+                for part in tape1.s[slab..].chunks_exact(slab) {
+                    sum.iter_mut().zip(part).for_each(|(a, &b)| *a += b);
+                }
+                summed = sum;
+                &summed
+            }
+            ConvHidden::Cnn(_) => unreachable!("the CNN has no time steps"),
+        };
+        if let Some(pooled) = pooled {
+            let len2 = self.len2();
+            for t in 0..steps {
+                avg_pool2(
+                    &spikes[t * blen..(t + 1) * blen],
+                    n,
+                    SIDE1,
+                    c,
+                    &mut pooled[t * len2 + start * per2..t * len2 + (start + n) * per2],
+                );
+            }
+        }
+    }
+
+    /// Layer 1 over the whole batch in blocks of [`LAYER1_BLOCK`] images, writing `pooled1`.
+    /// The tapes are not kept: the backward pass recomputes each block (layer 1 sees a static
+    /// drive, so recomputing it is cheaper than storing and re-reading `T × len1` states).
+    fn layer1_forward(&mut self, hidden: &mut ConvHidden<S>) {
+        let (steps, rows, len2) = (self.steps, self.rows, self.len2());
+        let mut pooled = std::mem::take(&mut self.pooled1);
+        pooled.resize(steps * len2, S::zero());
+        for start in (0..rows).step_by(LAYER1_BLOCK) {
+            let n = LAYER1_BLOCK.min(rows - start);
+            self.layer1_block(hidden, start, n, Some(&mut pooled));
+        }
+        self.pooled1 = pooled;
+    }
+
+    fn forward_spiking(&mut self) {
+        let (steps, len2) = (self.steps, self.len2());
+        let mut hidden = std::mem::replace(&mut self.hidden, placeholder());
+        timing::phase("layer1.forward", || self.layer1_forward(&mut hidden));
+        self.convolve_layer2();
+        let mut rate = std::mem::take(&mut self.rate);
+        let _layer2 = timing::Span::new("layer2.forward");
+        match &mut hidden {
+            ConvHidden::Lif(cell, [_, tape2]) => {
                 let mut scratch = vec![S::zero(); len2];
                 cell.forward(
                     Drive::PerStep(&self.drive2[0]),
@@ -282,23 +358,9 @@ impl<S: Scalar> ConvModel<S> {
                     tape2,
                     &mut scratch,
                 );
-                let mut rate = std::mem::take(&mut self.rate);
                 self.pooled_mean(&tape2.s, &mut rate);
-                self.rate = rate;
             }
-            ConvHidden::Hh([cell1, cell2], [tape1, tape2]) => {
-                let mut scratch = vec![S::zero(); len1];
-                cell1.forward(
-                    Drive::Static(&self.drive1[0]),
-                    steps,
-                    len1,
-                    tape1,
-                    &mut scratch,
-                );
-                let spikes1 = hh_spikes(cell1, tape1);
-                self.pool_layer1(&[&spikes1]);
-                drop(spikes1);
-                self.convolve_layer2();
+            ConvHidden::Hh([_, cell2], [_, tape2]) => {
                 let mut scratch = vec![S::zero(); len2];
                 cell2.forward(
                     Drive::PerStep(&self.drive2[0]),
@@ -307,29 +369,9 @@ impl<S: Scalar> ConvModel<S> {
                     tape2,
                     &mut scratch,
                 );
-                let spikes2 = hh_spikes(cell2, tape2);
-                let mut rate = std::mem::take(&mut self.rate);
-                self.pooled_mean(&spikes2, &mut rate);
-                self.rate = rate;
+                self.pooled_mean(&hh_spikes(cell2, tape2), &mut rate);
             }
-            ConvHidden::SLif2Hh(cell, [tape1, tape2], mix) => {
-                let d = &self.drive1;
-                cell.forward(
-                    [
-                        Drive::Static(&d[0]),
-                        Drive::Static(&d[1]),
-                        Drive::Static(&d[2]),
-                    ],
-                    &mix.value,
-                    steps,
-                    len1,
-                    tape1,
-                    None,
-                );
-                let slab1 = steps * len1;
-                let parts: Vec<&[S]> = tape1.s.chunks_exact(slab1).collect();
-                self.pool_layer1(&parts);
-                self.convolve_layer2();
+            ConvHidden::SLif2Hh(cell, [_, tape2], mix) => {
                 let d = &self.drive2;
                 cell.forward(
                     [
@@ -344,7 +386,6 @@ impl<S: Scalar> ConvModel<S> {
                     None,
                 );
                 let block = SIDE3 * SIDE3 * self.channels;
-                let mut rate = std::mem::take(&mut self.rate);
                 let mut part = vec![S::zero(); self.rows * block];
                 for (c, s) in tape2.s.chunks_exact(steps * len2).enumerate() {
                     self.pooled_mean(s, &mut part);
@@ -352,10 +393,10 @@ impl<S: Scalar> ConvModel<S> {
                         rate[(row * 4 + c) * block..(row * 4 + c + 1) * block].copy_from_slice(src);
                     }
                 }
-                self.rate = rate;
             }
             ConvHidden::Cnn(_) => unreachable!("the CNN has its own forward pass"),
         }
+        self.rate = rate;
         self.hidden = hidden;
     }
 
@@ -396,12 +437,8 @@ impl<S: Scalar> ConvModel<S> {
             })
             .collect();
         let mut g_drive2: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); steps * len2]).collect();
-        let mut hidden = std::mem::replace(
-            &mut self.hidden,
-            ConvHidden::Cnn(ReluStep {
-                spike: SpikeFn::rect(0.5, 0.5),
-            }),
-        );
+        let layer2 = timing::Span::new("layer2.backward");
+        let mut hidden = std::mem::replace(&mut self.hidden, placeholder());
         match &mut hidden {
             ConvHidden::Lif(cell, [_, tape2]) => {
                 cell.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0])
@@ -425,55 +462,72 @@ impl<S: Scalar> ConvModel<S> {
             }
             ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
         }
+        drop(layer2);
         // Layer-2 convolutions, step by step; the input gradients of all maps add up.
-        // Every element is overwritten below: reuse the buffer without clearing it.
-        let mut g_s1 = std::mem::take(&mut self.g_s1);
-        g_s1.resize(steps * len1, S::zero());
-        let mut g_pooled = vec![S::zero(); len2];
+        let mut g_pooled1 = vec![S::zero(); steps * len2];
         let mut g_tmp = vec![S::zero(); len2];
         for t in 0..steps {
             let input = &self.pooled1[t * len2..(t + 1) * len2];
+            let g_pooled = &mut g_pooled1[t * len2..(t + 1) * len2];
             for (m, conv) in self.conv2.iter_mut().enumerate() {
                 let gy = &g_drive2[m][t * len2..(t + 1) * len2];
-                let target = if m == 0 { &mut g_pooled } else { &mut g_tmp };
-                conv.backward(input, gy, rows, Some(target));
-                if m > 0 {
+                if m == 0 {
+                    conv.backward(input, gy, rows, Some(g_pooled));
+                } else {
+                    conv.backward(input, gy, rows, Some(&mut g_tmp));
                     g_pooled.iter_mut().zip(&g_tmp).for_each(|(a, &b)| *a += b);
                 }
             }
-            avg_pool2_backward(
-                &g_pooled,
-                rows,
-                SIDE1,
-                c,
-                &mut g_s1[t * len1..(t + 1) * len1],
-            );
         }
+        // Layer 1, block by block: recompute the block's forward pass, then backpropagate.
+        let per1 = self.per_image1();
+        let per2 = per1 / 4;
         let mut g_drive1: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); len1]).collect();
-        match &mut hidden {
-            ConvHidden::Lif(cell, [tape1, _]) => {
-                cell.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0])
-            }
-            ConvHidden::Hh([cell1, _], [tape1, _]) => {
-                cell1.backward(tape1, SpikeGrad::PerStep(&g_s1), &mut g_drive1[0])
-            }
-            ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
-                // Every compartment's spikes enter the pooled sum with weight one.
-                let [a, b, d] = &mut g_drive1[..] else {
-                    unreachable!("three maps")
-                };
-                let grads = [SpikeGrad::PerStep(&g_s1[..]); 4];
-                let mix_value = mix.value.clone();
-                cell.backward(
-                    tape1,
-                    &mix_value,
-                    CompartmentGrad::Spikes(grads),
-                    [a, b, d],
-                    &mut mix.grad,
+        let mut g_s1 = std::mem::take(&mut self.g_s1);
+        let layer1 = timing::Span::new("layer1.backward");
+        for start in (0..rows).step_by(LAYER1_BLOCK) {
+            let n = LAYER1_BLOCK.min(rows - start);
+            let blen = n * per1;
+            self.layer1_block(&mut hidden, start, n, None);
+            // Every element is overwritten: reuse the buffer without clearing it.
+            g_s1.resize(steps * blen, S::zero());
+            for t in 0..steps {
+                avg_pool2_backward(
+                    &g_pooled1[t * len2 + start * per2..t * len2 + (start + n) * per2],
+                    n,
+                    SIDE1,
+                    c,
+                    &mut g_s1[t * blen..(t + 1) * blen],
                 );
             }
-            ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
+            let g_s = &g_s1[..steps * blen];
+            let span = start * per1..start * per1 + blen;
+            match &mut hidden {
+                ConvHidden::Lif(cell, [tape1, _]) => {
+                    cell.backward(tape1, SpikeGrad::PerStep(g_s), &mut g_drive1[0][span])
+                }
+                ConvHidden::Hh([cell1, _], [tape1, _]) => {
+                    cell1.backward(tape1, SpikeGrad::PerStep(g_s), &mut g_drive1[0][span])
+                }
+                ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
+                    // Every compartment's spikes enter the pooled sum with weight one.
+                    let [a, b, d] = &mut g_drive1[..] else {
+                        unreachable!("three maps")
+                    };
+                    let grads = [SpikeGrad::PerStep(g_s); 4];
+                    let mix_value = mix.value.clone();
+                    cell.backward(
+                        tape1,
+                        &mix_value,
+                        CompartmentGrad::Spikes(grads),
+                        [&mut a[span.clone()], &mut b[span.clone()], &mut d[span]],
+                        &mut mix.grad,
+                    );
+                }
+                ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
+            }
         }
+        drop(layer1);
         self.hidden = hidden;
         self.g_s1 = g_s1;
         for (conv, g) in self.conv1.iter_mut().zip(&g_drive1) {
