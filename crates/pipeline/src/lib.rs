@@ -11,7 +11,12 @@
 //!   and writes `index.md`, `manifest.json` and `metrics.json`;
 //! - [`output`]: the output contract (figures, tables, index, manifest, metrics);
 //! - [`experiments`]: the experiments themselves, one module each;
-//! - [`cli`]: the clap front end (`reproduce`, `list`, `simulate`, `bench`).
+//! - [`commands`]: the subcommands, among them the scale-out trio `plan` (the run list, or a
+//!   SLURM job-array script), `run` (one run by hash into a shared cache) and
+//!   `reproduce --collect` (render from that cache), and `verify` (is an output directory the
+//!   output of the current code?);
+//! - [`cli`]: the clap front end (`reproduce`, `plan`, `run`, `verify`, `list`, `simulate`,
+//!   `bench`, `data`).
 
 pub mod cache;
 pub mod cli;

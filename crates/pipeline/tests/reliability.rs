@@ -134,6 +134,12 @@ fn killed_or_interrupted_reproductions_resume_to_the_uninterrupted_result() {
             "SIG{name}: {kept} of {total} runs cached"
         );
 
+        // As if the kill had struck while a table was being written: a temporary file of a
+        // dead process (PID 4294967 is above Linux's pid_max) that the rerun must remove.
+        let tables = dir.join(&out).join("tables");
+        std::fs::create_dir_all(&tables).unwrap();
+        std::fs::write(tables.join(".topology.tmp-4294967-0.csv"), "half a ta").unwrap();
+
         icnet_ok(dir, &smoke_args(&out, &cache, Some("topology")));
         let (executed, cached) = counts(&dir.join(&out), "topology");
         assert_eq!(
