@@ -201,8 +201,9 @@ pub struct PlanArgs {
     /// Where to write the JSON plan [json: stdout; slurm: icnet-plan-PROFILE.json].
     #[arg(long, value_name = "FILE")]
     pub plan_file: Option<PathBuf>,
-    /// Where to write the SLURM script [default: stdout].
-    #[arg(long, value_name = "FILE", requires = "emit")]
+    /// Where to write the output (json: the plan, like --plan-file; slurm: the script)
+    /// [default: stdout].
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// The icnet executable the workers call.
     #[arg(long, value_name = "PATH", default_value = "icnet")]

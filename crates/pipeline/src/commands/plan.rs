@@ -73,7 +73,8 @@ pub struct PlanOptions {
     /// Where to write the JSON plan (slurm: the plan file the script reads; json: stdout if
     /// `None`).
     pub plan_file: Option<PathBuf>,
-    /// Where to write the SLURM script (`None`: stdout).
+    /// Where to write the output: the JSON plan (json) or the SLURM script (slurm); `None`:
+    /// stdout.
     pub out: Option<PathBuf>,
     /// The `icnet` executable the workers call.
     pub icnet: String,
@@ -206,8 +207,10 @@ pub fn slurm_script(entries: &[PlanEntry], opts: &PlanOptions, plan_file: &Path)
         shell_quote(&opts.icnet)
     ));
     s.push_str(&format!("PLAN={}\n", q(plan_file)));
-    s.push_str(&format!("CACHE={}\n", q(&opts.cache)));
-    s.push_str(&format!("OUT={}\n", q(&opts.collect_out)));
+    // Jobs may start in another directory than the submission's, so paths are absolute.
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    s.push_str(&format!("CACHE={}\n", q(&absolute(&opts.cache))));
+    s.push_str(&format!("OUT={}\n", q(&absolute(&opts.collect_out))));
     s.push_str(&format!("PROFILE={}\n", opts.profile));
     let only = opts
         .only
@@ -261,7 +264,7 @@ pub fn run(opts: &PlanOptions) -> Result<()> {
     let entries = make_plan(&registry, opts)?;
     let json = format!("{}\n", serde_json::to_string_pretty(&entries)?);
     match opts.emit {
-        Emit::Json => match &opts.plan_file {
+        Emit::Json => match opts.out.as_ref().or(opts.plan_file.as_ref()) {
             Some(path) => crate::fsutil::write_atomic(path, json.as_bytes())?,
             None => print!("{json}"),
         },
