@@ -1,9 +1,9 @@
-//! Fig. 4c (fully-connected half): accuracy of both tasks on Multi-MNIST, Multi-Fashion and
-//! Multi-(Fashion+MNIST) for the five fully-connected models (PAPER.md §4), mean ± s.d. over
-//! seeds, with learning curves.
+//! Fig. 4c: accuracy of both tasks on Multi-MNIST, Multi-Fashion and Multi-(Fashion+MNIST)
+//! for the five fully-connected and the five convolutional models (PAPER.md §4), mean ± s.d.
+//! over seeds, with learning curves.
 
 use super::multitask::bars::{Bar, BarFigure, BarPanel};
-use super::multitask::{self, curves, mean_sd, Finished, Scale, DATASETS, FC_MODELS};
+use super::multitask::{self, curves, mean_sd, Finished, Scale, CONV_MODELS, DATASETS, FC_MODELS};
 use crate::output::plot::PanelGrid;
 use crate::output::{Cell, OutputWriter, Table};
 use crate::profile::Profile;
@@ -18,7 +18,7 @@ pub const ID: &str = "fig4c";
 /// The data set on which the voltage-dependent HH option is trained.
 pub const VOLTAGE_DEPENDENT_DATASET: icnet_data::DatasetKind = icnet_data::DatasetKind::MultiMnist;
 
-/// Fig. 4c, fully-connected models.
+/// Fig. 4c, all ten models.
 pub struct Fig4c;
 
 impl Experiment for Fig4c {
@@ -29,7 +29,7 @@ impl Experiment for Fig4c {
         "Fig. 4c"
     }
     fn title(&self) -> &'static str {
-        "multi-task accuracy of the fully-connected models on three Multi-MNIST-style data sets"
+        "multi-task accuracy of the ten models on three Multi-MNIST-style data sets"
     }
 
     fn prepare(&self, _profile: Profile) -> Result<()> {
@@ -39,9 +39,8 @@ impl Experiment for Fig4c {
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>> {
         let mut runs = Vec::new();
         for dataset in DATASETS {
-            for model in FC_MODELS {
-                let hyper = model.hyper();
-                for seed in Scale::of(profile, &hyper.milestones, hyper.epochs).seeds {
+            for model in FC_MODELS.into_iter().chain(CONV_MODELS) {
+                for seed in Scale::for_model(profile, model).seeds {
                     let config = multitask::config(profile, dataset, model, seed, 0.0)?;
                     runs.push(multitask::run_spec(ID, &config)?);
                 }
@@ -75,8 +74,8 @@ impl Experiment for Fig4c {
 
     fn render(&self, ctx: &RenderContext<'_>, out: &OutputWriter) -> Result<Rendered> {
         let runs = multitask::finished(ctx.runs)?;
-        let hyper = ModelKind::LifFc.hyper();
-        let scale = Scale::of(ctx.profile, &hyper.milestones, hyper.epochs).describe(ctx.profile);
+        let scale = Scale::for_model(ctx.profile, ModelKind::LifFc).describe(ctx.profile);
+        let conv_scale = Scale::for_model(ctx.profile, ModelKind::LifConv).describe(ctx.profile);
         let checksums = multitask::dataset_checksums(&runs);
         let mut metrics = Vec::new();
         let mut table = Table::new([
@@ -89,15 +88,20 @@ impl Experiment for Fig4c {
             "seeds",
             "parameters",
         ]);
-        let mut panels = Vec::new();
+        let (mut panels, mut conv_panels) = (Vec::new(), Vec::new());
         for dataset in DATASETS {
             let mut bars = vec![Vec::new(), Vec::new()];
+            let mut conv_bars = vec![Vec::new(), Vec::new()];
             let extra = if dataset == VOLTAGE_DEPENDENT_DATASET {
                 Some(ModelKind::HhVdFc)
             } else {
                 None
             };
-            for (i, model) in FC_MODELS.iter().chain(extra.iter()).enumerate() {
+            let fc_group = FC_MODELS.iter().chain(extra.iter()).enumerate();
+            for (conv, (i, model)) in fc_group
+                .map(|m| (false, m))
+                .chain(CONV_MODELS.iter().enumerate().map(|m| (true, m)))
+            {
                 let group: Vec<&Finished> = runs
                     .iter()
                     .filter(|f| f.config.dataset == dataset && f.config.train.model == *model)
@@ -126,26 +130,29 @@ impl Experiment for Fig4c {
                 ])?;
                 metrics.push((format!("{}.{}.task1_acc", dataset.id(), model.id()), m1));
                 metrics.push((format!("{}.{}.task2_acc", dataset.id(), model.id()), m2));
-                bars[0].push(Bar {
+                let target = if conv { &mut conv_bars } else { &mut bars };
+                target[0].push(Bar {
                     series: i,
                     mean: m1,
                     sd: s1,
                     values: a1,
                 });
-                bars[1].push(Bar {
+                target[1].push(Bar {
                     series: i,
                     mean: m2,
                     sd: s2,
                     values: a2,
                 });
             }
-            panels.push(BarPanel {
-                title: dataset.paper_name().to_string(),
-                y_label: "test accuracy (%)".into(),
-                groups: vec!["task 1".into(), "task 2".into()],
-                bars,
-                y_range: (0.0, 100.0),
-            });
+            for (list, bars) in [(&mut panels, bars), (&mut conv_panels, conv_bars)] {
+                list.push(BarPanel {
+                    title: dataset.paper_name().to_string(),
+                    y_label: "test accuracy (%)".into(),
+                    groups: vec!["task 1".into(), "task 2".into()],
+                    bars,
+                    y_range: (0.0, 100.0),
+                });
+            }
         }
         let data_note = format!(
             "Data: composites of two 28×28 items on a 36×36 canvas (top-left, bottom-right, \
@@ -161,17 +168,18 @@ impl Experiment for Fig4c {
             out.table(
                 "fig4c",
                 &format!(
-                    "Final test accuracy of both tasks per data set and fully-connected model, mean \
-                     and sample s.d. over seeds (the issue's table fig4c). Training: Adam, batch \
-                     128, reference learning rates and weight decay, T = 15 (ANN: no time), {scale}. \
+                    "Final test accuracy of both tasks per data set and model, mean and sample s.d. \
+                     over seeds (the issue's table fig4c). Training: Adam, batch 128, reference \
+                     learning rates and weight decay, T = 15 (s-LIF2HH-conv 10; ANN and CNN: no \
+                     time). Fully-connected models: {scale}. Convolutional models: {conv_scale}. \
                      hh-fc is the paper's HH with constant random gating rates; hh-vd-fc (Multi-MNIST \
                      only, one seed unless the profile is paper) is the true voltage-dependent HH, our \
                      addition. {data_note}"
                 ),
                 &table,
             )?
-            .deviation(format!("Scaled: {scale}."))
-            .deviation("Only the fully-connected models; the convolutional half follows with the conv models."),
+            .deviation(format!("Scaled, fully-connected models: {scale}."))
+            .deviation(format!("Scaled, convolutional models: {conv_scale}.")),
         );
         let figure = BarFigure {
             title: "Fig. 4c (fully-connected models): multi-task test accuracy".into(),
@@ -197,42 +205,67 @@ impl Experiment for Fig4c {
                 ),
                 &figure,
             )?
-            .deviation(format!("Scaled: {scale}."))
-            .deviation("Only the fully-connected models; the convolutional half follows with the conv models."),
+            .deviation(format!("Scaled: {scale}.")),
         );
-        let mut curve_panels = Vec::new();
-        for dataset in DATASETS {
-            let subset: Vec<Finished> = multitask::finished(ctx.runs)?
-                .into_iter()
-                .filter(|f| f.config.dataset == dataset)
-                .collect();
-            for task in [1, 2] {
-                curve_panels.push(curves::panel(
-                    &format!("{}, task {task}", dataset.paper_name()),
-                    &subset,
-                    &FC_MODELS,
-                    task,
-                )?);
-            }
-        }
-        let grid = PanelGrid {
-            title: Some("Fig. 4c learning curves (fully-connected models)".into()),
-            rows: 3,
-            cols: 2,
-            panels: curve_panels,
-            size: (1400, 1500),
+        let conv_figure = BarFigure {
+            title: "Fig. 4c (convolutional models): multi-task test accuracy".into(),
+            legend: CONV_MODELS.iter().map(|m| m.id().to_string()).collect(),
+            panels: conv_panels,
+            size: (1500, 560),
         };
         outputs.push(
             out.figure(
-                "fig4c_curves",
+                "fig4c_accuracy_conv",
                 &format!(
-                    "Test accuracy after every epoch, mean ± s.d. over seeds (bands), per data set and \
-                     task; {scale}."
+                    "As fig4c_accuracy for the five convolutional models; {conv_scale}. {data_note}"
                 ),
-                &grid,
+                &conv_figure,
             )?
-            .deviation("The paper shows no learning curves; they are here to show every run converged."),
+            .deviation(format!("Scaled: {conv_scale}.")),
         );
+        for (id, kind, models, scale) in [
+            ("fig4c_curves", "fully-connected", &FC_MODELS, &scale),
+            (
+                "fig4c_curves_conv",
+                "convolutional",
+                &CONV_MODELS,
+                &conv_scale,
+            ),
+        ] {
+            let mut curve_panels = Vec::new();
+            for dataset in DATASETS {
+                let subset: Vec<Finished> = multitask::finished(ctx.runs)?
+                    .into_iter()
+                    .filter(|f| f.config.dataset == dataset)
+                    .collect();
+                for task in [1, 2] {
+                    curve_panels.push(curves::panel(
+                        &format!("{}, task {task}", dataset.paper_name()),
+                        &subset,
+                        models,
+                        task,
+                    )?);
+                }
+            }
+            let grid = PanelGrid {
+                title: Some(format!("Fig. 4c learning curves ({kind} models)")),
+                rows: 3,
+                cols: 2,
+                panels: curve_panels,
+                size: (1400, 1500),
+            };
+            outputs.push(
+                out.figure(
+                    id,
+                    &format!(
+                        "Test accuracy after every epoch, mean ± s.d. over seeds (bands), per data set \
+                         and task, {kind} models; {scale}."
+                    ),
+                    &grid,
+                )?
+                .deviation("The paper shows no learning curves; they are here to show every run converged."),
+            );
+        }
         Ok(Rendered { outputs, metrics })
     }
 }

@@ -28,6 +28,9 @@ pub const FC_MODELS: [ModelKind; 5] = [
     ModelKind::Ann,
 ];
 
+/// The five convolutional models of Fig. 4c/4h, in the paper's order.
+pub const CONV_MODELS: [ModelKind; 5] = ModelKind::CONV;
+
 /// The three data sets, in the paper's order.
 pub const DATASETS: [DatasetKind; 3] = [
     DatasetKind::MultiMnist,
@@ -93,6 +96,26 @@ impl Scale {
         }
     }
 
+    /// The scale of `profile` for `model`. The convolutional models cost 10–60× a
+    /// fully-connected step (`icnet bench train`), so `quick` trains them on fewer batches:
+    /// one seed, two epochs of at most [`QUICK_CONV_BATCHES`] batches each, constant learning
+    /// rate (the same 10 000 / 2 000 composites, a different random subset each epoch).
+    pub fn for_model(profile: Profile, model: ModelKind) -> Self {
+        let hyper = model.hyper();
+        let scale = Self::of(profile, &hyper.milestones, hyper.epochs);
+        if profile == Profile::Quick && model.is_conv() {
+            Scale {
+                epochs: QUICK_CONV_EPOCHS,
+                milestones: vec![],
+                seeds: vec![0],
+                max_batches: Some(QUICK_CONV_BATCHES),
+                ..scale
+            }
+        } else {
+            scale
+        }
+    }
+
     /// A caption fragment describing the scale.
     pub fn describe(&self, profile: Profile) -> String {
         match profile {
@@ -100,21 +123,35 @@ impl Scale {
                 "{} training / {} test composites, {} epochs, learning rate ×0.1 at epochs {:?}, {} seeds (the paper's setting)",
                 self.n_train, self.n_test, self.epochs, self.milestones, self.seeds.len()
             ),
-            _ => format!(
-                "{} training / {} test composites (paper: 120 000 / 20 000), {} epochs (paper: 40) \
-                 with the learning rate ×0.1 at epoch{} {:?} (paper: 10, 20, 30), {} seed{} (paper: 5){}",
-                self.n_train,
-                self.n_test,
-                self.epochs,
-                if self.milestones.len() == 1 { "" } else { "s" },
-                self.milestones,
-                self.seeds.len(),
-                if self.seeds.len() == 1 { "" } else { "s" },
-                match self.max_batches {
-                    Some(b) => format!(", at most {b} batches per epoch"),
-                    None => String::new(),
-                }
-            ),
+            _ => {
+                let schedule = if self.milestones.is_empty() {
+                    "at a constant learning rate".to_string()
+                } else {
+                    format!(
+                        "with the learning rate ×0.1 at epoch{} {}",
+                        if self.milestones.len() == 1 { "" } else { "s" },
+                        self.milestones
+                            .iter()
+                            .map(|m| m.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                format!(
+                    "{} training / {} test composites (paper: 120 000 / 20 000), {} epochs (paper: 40) \
+                     {schedule} (paper: ×0.1 at 10, 20, 30 for the fully-connected models, at 20, 30 \
+                     for the convolutional ones), {} seed{} (paper: 5){}",
+                    self.n_train,
+                    self.n_test,
+                    self.epochs,
+                    self.seeds.len(),
+                    if self.seeds.len() == 1 { "" } else { "s" },
+                    match self.max_batches {
+                        Some(b) => format!(", at most {b} batches per epoch"),
+                        None => String::new(),
+                    }
+                )
+            }
         }
     }
 }
@@ -125,6 +162,10 @@ pub const QUICK_TRAIN: usize = 10_000;
 pub const QUICK_TEST: usize = 2_000;
 /// Epochs of the quick profile.
 pub const QUICK_EPOCHS: usize = 5;
+/// Epochs of the convolutional models in the quick profile.
+pub const QUICK_CONV_EPOCHS: usize = 2;
+/// Batches per epoch of the convolutional models in the quick profile.
+pub const QUICK_CONV_BATCHES: usize = 25;
 
 /// The full configuration of one training run (hashed into the run's cache key).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -295,7 +336,7 @@ pub fn config(
     noise_amplitude: f32,
 ) -> Result<MultitaskConfig> {
     let hyper = model.hyper();
-    let scale = Scale::of(profile, &hyper.milestones, hyper.epochs);
+    let scale = Scale::for_model(profile, model);
     let source = icnet_data::sources::planned_source(&data_dir(), dataset)?;
     Ok(MultitaskConfig {
         dataset,
