@@ -34,3 +34,7 @@ lint:
 # The `icnet` command itself, e.g. `just icnet list`.
 icnet *ARGS:
     cargo run --release --quiet -p icnet-pipeline --bin icnet -- {{ARGS}}
+
+# Is paper/ the output of the committed code? (code version, file checksums, index)
+verify:
+    cargo run --release --quiet -p icnet-pipeline --bin icnet -- verify paper

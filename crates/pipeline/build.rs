@@ -24,6 +24,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(kind) = entry.file_type() else {
             continue;
         };
+        if kind.is_dir() && (name == "tests" || name == "benches" || name == "examples") {
+            // Integration tests, benches and examples do not change what a run computes.
+            continue;
+        }
         if kind.is_dir() {
             collect(&path, out);
         } else if kind.is_file() && (name.ends_with(".rs") || name == "Cargo.toml") {

@@ -23,7 +23,8 @@ Examples:
   icnet verify paper                     is paper/ the output of the current code?
   icnet simulate --model hh-1952 --stimulus sine --dt 0.01 --ms 80 --out results/sim
   icnet bench hh --neurons 10000 --ms 100 --dt 0.01 --threads 2
-  icnet data build --train 120000 --test 20000   build the Multi-MNIST family into data/built/";
+  icnet data build --train 120000 --test 20000   build the Multi-MNIST family into data/built/
+  icnet env replay                       check the pendulum port against gymnasium";
 
 /// Regenerates the figures and tables of He et al. (2024), "Network model with internal
 /// complexity bridges artificial intelligence and neuroscience".
@@ -95,6 +96,10 @@ Exits non-zero with the list of problems, each with the command that fixes it.")
     /// whether its runs are cached for each profile.
     #[command(after_help = "Example:\n  icnet list --cache results/runs")]
     List(ListArgs),
+    /// Control environments: replay gymnasium reference episodes with the Rust port of the
+    /// inverted-pendulum tasks.
+    #[command(subcommand_required = true)]
+    Env(commands::env::EnvArgs),
     /// Simulate one neuron and write MODEL.csv, MODEL_spikes.csv and MODEL.svg/.png (plot of V).
     #[command(after_help = "\
 Examples:
@@ -439,6 +444,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(args) => commands::verify::run(&args.dir),
         Command::List(args) => commands::list::run(&args.cache),
         Command::Simulate(args) => commands::simulate::run(&args),
+        Command::Env(args) => commands::env::run(&args),
         Command::Bench(BenchCommand::Hh(args)) => commands::bench::run(&args),
         Command::Bench(BenchCommand::Train(args)) => commands::bench::run_train(&args),
         Command::Data(DataCommand::Build(args)) => commands::data::run_build(&args),

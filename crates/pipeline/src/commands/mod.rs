@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod data;
+pub mod env;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod list;

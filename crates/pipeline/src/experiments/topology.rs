@@ -233,7 +233,6 @@ struct FitRow {
     victor_purpura_heldout_mean: f64,
     evaluations: usize,
     rejected: usize,
-    wall_time_s: f64,
 }
 
 impl FitRow {
@@ -257,7 +256,6 @@ impl FitRow {
             victor_purpura_heldout_mean: held.victor_purpura,
             evaluations: fit.outcome.evaluations,
             rejected: fit.outcome.rejected,
-            wall_time_s: record.wall_time_s,
         })
     }
 }
@@ -387,7 +385,6 @@ fn table(rows: &[FitRow], budget: &str, out: &OutputWriter) -> Result<OutputEntr
         "Victor–Purpura held-out (mean)",
         "evaluations",
         "rejected",
-        "wall time (s)",
     ]);
     for r in rows {
         table.push_row(vec![
@@ -405,7 +402,6 @@ fn table(rows: &[FitRow], budget: &str, out: &OutputWriter) -> Result<OutputEntr
             Cell::float(r.victor_purpura_heldout_mean, 2),
             Cell::Int(r.evaluations as i64),
             Cell::Int(r.rejected as i64),
-            Cell::float(r.wall_time_s, 1),
         ])?;
     }
     Ok(out
