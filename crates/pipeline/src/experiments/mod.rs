@@ -4,12 +4,14 @@
 //! [`crate::registry::Experiment`] (see `fig2.rs`), add it to [`all`], and give it
 //! a golden test. The registry orders experiments by their dependencies.
 
+pub mod claims;
 pub mod equivalence;
 pub mod fig2;
 pub mod fig3d;
 pub mod fig4c;
 pub mod fig4h;
 pub mod multitask;
+pub mod robustness;
 pub mod s2_1;
 pub mod s2_2;
 pub mod topology;
@@ -27,6 +29,8 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(topology::TopologySweep),
         Box::new(fig4c::Fig4c),
         Box::new(fig4h::Fig4h),
+        Box::new(robustness::Robustness),
+        Box::new(claims::Claims),
     ]
 }
 

@@ -456,6 +456,7 @@ pub fn execute(run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
 }
 
 /// A finished run with its config and headline numbers.
+#[derive(Clone, Debug)]
 pub struct Finished {
     /// Its configuration.
     pub config: MultitaskConfig,
