@@ -49,6 +49,14 @@ impl FitBudget {
     pub fn population_of(&self, restart: usize) -> usize {
         self.population.max(2) << (restart / 2).min(2)
     }
+
+    /// Upper bound on the loss evaluations of the whole fit: every restart's screening and
+    /// its full population for every generation (restarts that converge early use fewer).
+    pub fn max_evaluations(&self) -> usize {
+        (0..self.restarts)
+            .map(|r| self.screen.max(1) + self.population_of(r) * self.generations)
+            .sum()
+    }
 }
 
 /// What one restart did.
@@ -248,4 +256,22 @@ pub fn fit<Pr: Problem>(
         rejected,
         rejection_examples,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FitBudget;
+
+    #[test]
+    fn max_evaluations_counts_screens_and_doubling_populations() {
+        let budget = FitBudget {
+            restarts: 3,
+            population: 4,
+            generations: 10,
+            initial_sigma: 0.3,
+            screen: 5,
+        };
+        // Populations 4, 4, 8: (5 + 40) + (5 + 40) + (5 + 80).
+        assert_eq!(budget.max_evaluations(), 175);
+    }
 }

@@ -157,6 +157,11 @@ impl Experiment for Equivalence {
         true
     }
 
+    /// The same work in every profile; on the reference machine the slowest of its runs took 1.2 s (with a margin).
+    fn estimated_seconds(&self, _profile: Profile, _run: &RunSpec) -> f64 {
+        2.0
+    }
+
     fn runs(&self, _profile: Profile) -> Result<Vec<RunSpec>> {
         let paper = Stimulus::paper_shapes()
             .into_iter()

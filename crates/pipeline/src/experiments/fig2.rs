@@ -157,6 +157,11 @@ impl Experiment for Fig2 {
         true
     }
 
+    /// The same work in every profile; on the reference machine its run took 0.1 s (with a margin).
+    fn estimated_seconds(&self, _profile: Profile, _run: &RunSpec) -> f64 {
+        1.0
+    }
+
     fn runs(&self, _profile: Profile) -> Result<Vec<RunSpec>> {
         let config = serde_json::to_value(Fig2Config::default())?;
         Ok(vec![RunSpec::new(ID, "hh-vs-tvlif2hh", config, 0)])

@@ -57,6 +57,18 @@ pub(crate) fn held_out_for(profile: Profile) -> HeldOutSpec {
     }
 }
 
+/// Seconds per loss evaluation of the s-LIF2HH fit on one core: the quick fit's measured
+/// wall time (15.2 s at most on the reference machine) over its
+/// [`FitBudget::max_evaluations`] (362 000).
+pub const SECONDS_PER_EVALUATION: f64 = 4.2e-5;
+
+/// Estimated wall time of a fit with `budget` on one core (`icnet plan`): its maximum
+/// evaluations at `per_evaluation` seconds each, with a margin of 1.5 because a scheduler
+/// kills a task that overruns, and 2 s for simulating the held-out stimuli and writing.
+pub fn fit_seconds(budget: &FitBudget, per_evaluation: f64) -> f64 {
+    1.5 * (2.0 + budget.max_evaluations() as f64 * per_evaluation)
+}
+
 /// The fig3d protocol of a profile.
 pub fn protocol_for(profile: Profile) -> Protocol {
     let budget = match profile {
@@ -181,6 +193,10 @@ impl Experiment for Fig3d {
 
     fn title(&self) -> &'static str {
         "s-LIF2HH vs HH in a two-unit chain: hand-tuned and fitted parameters, held-out validation"
+    }
+
+    fn estimated_seconds(&self, profile: Profile, _run: &RunSpec) -> f64 {
+        fit_seconds(&protocol_for(profile).budget, SECONDS_PER_EVALUATION)
     }
 
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>> {

@@ -36,6 +36,11 @@ impl Experiment for Fig4c {
         multitask::prepare(&DATASETS)
     }
 
+    fn estimated_seconds(&self, profile: Profile, run: &RunSpec) -> f64 {
+        multitask::estimate::estimated_seconds(run)
+            .unwrap_or_else(|| crate::registry::default_estimated_seconds(profile))
+    }
+
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>> {
         let mut runs = Vec::new();
         for dataset in DATASETS {

@@ -35,6 +35,11 @@ const FITTED_FILE: &str = "fitted.json";
 /// Largest network fitted.
 pub const MAX_UNITS: usize = 6;
 
+/// Seconds per loss evaluation of a topology fit on one core, for `icnet plan`: the slowest
+/// quick fit's measured wall time (16 s, a six-unit network, on the reference machine) over
+/// its maximum evaluations (68 400); smaller networks take less.
+pub const SECONDS_PER_EVALUATION: f64 = 2.4e-4;
+
 /// The protocol of a profile: fig3d's stimuli, loss and HH chain, a smaller budget per fit.
 /// (Generations growing with the dimension, 250 + 15 per parameter, were tried on quick: 40 %
 /// more time and not one training loss changed — the restarts find their basin early.)
@@ -107,6 +112,10 @@ impl Experiment for TopologySweep {
 
     fn title(&self) -> &'static str {
         "LIF networks of k = 1…6 units in six topology families fitted to HH: held-out Γ against k"
+    }
+
+    fn estimated_seconds(&self, profile: Profile, _run: &RunSpec) -> f64 {
+        super::fig3d::fit_seconds(&protocol_for(profile).budget, SECONDS_PER_EVALUATION)
     }
 
     fn runs(&self, profile: Profile) -> Result<Vec<RunSpec>> {

@@ -4,6 +4,7 @@
 
 pub mod bars;
 pub mod curves;
+pub mod estimate;
 
 use crate::profile::Profile;
 use crate::registry::{RunContext, RunRecord, RunSpec};
