@@ -35,13 +35,18 @@ pub fn render(manifest: &Manifest, root: &Path) -> String {
             experiments.push(&o.experiment);
         }
     }
-    for id in experiments {
+    contents(manifest, &experiments, &mut out);
+    for &id in &experiments {
         let outputs: Vec<_> = manifest
             .outputs
             .iter()
             .filter(|o| o.experiment == id)
             .collect();
         out.push_str(&format!("## {id} ({})\n\n", outputs[0].paper_ref));
+        out.push_str(&format!(
+            "Regenerate just this experiment: `{}`.\n\n",
+            only_command(&manifest.profile, id)
+        ));
         for o in outputs {
             match o.kind {
                 OutputKind::Figure => {
@@ -69,8 +74,9 @@ pub fn render(manifest: &Manifest, root: &Path) -> String {
             let links: Vec<String> = o.files.iter().map(|f| format!("[{f}]({f})")).collect();
             out.push_str(&format!("- Files: {}\n", links.join(", ")));
             out.push_str(&format!(
-                "- Profile: {}; seeds: {}; runs: {}\n",
+                "- Profile: {}; config hash: `{}`; seeds: {}; runs: {}\n",
                 o.profile,
+                short(&o.config_hash),
                 o.seeds
                     .iter()
                     .map(u64::to_string)
@@ -93,7 +99,88 @@ pub fn render(manifest: &Manifest, root: &Path) -> String {
             }
         }
     }
+    times(manifest, &mut out);
     out
+}
+
+/// The command that regenerates only experiment `id` (and the runs it needs) in `profile`.
+fn only_command(profile: &str, id: &str) -> String {
+    format!("icnet reproduce --profile {profile} --only {id}")
+}
+
+/// One row per experiment: what of the paper it regenerates, its outputs, its command.
+fn contents(manifest: &Manifest, experiments: &[&str], out: &mut String) {
+    out.push_str(
+        "## Contents\n\n| paper | experiment | figures and tables | command |\n|---|---|---|---|\n",
+    );
+    for &id in experiments {
+        let outputs: Vec<_> = manifest
+            .outputs
+            .iter()
+            .filter(|o| o.experiment == id)
+            .collect();
+        let names: Vec<String> = outputs
+            .iter()
+            .map(|o| {
+                let kind = match o.kind {
+                    OutputKind::Figure => "figure",
+                    OutputKind::Table => "table",
+                };
+                format!("{kind} `{}`", o.name)
+            })
+            .collect();
+        out.push_str(&format!(
+            "| {} | [`{id}`](#{}) | {} | `{}` |\n",
+            outputs[0].paper_ref,
+            anchor(id, &outputs[0].paper_ref),
+            names.join(", "),
+            only_command(&manifest.profile, id)
+        ));
+    }
+    out.push('\n');
+}
+
+/// The Markdown anchor of the heading `## {id} ({paper_ref})`: lower case, spaces to
+/// hyphens, other punctuation dropped (the common renderers' rule).
+fn anchor(id: &str, paper_ref: &str) -> String {
+    format!("{id} ({paper_ref})")
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The per-experiment time table of the invocation that wrote the manifest.
+fn times(manifest: &Manifest, out: &mut String) {
+    if manifest.experiments.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Time\n\nWall time of the invocation that wrote this directory, per experiment \
+         (compute: the recorded time of all its runs, cached ones included).\n\n\
+         | experiment | runs | cached | executed | run wall (s) | compute (s) | render (s) | total (s) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let mut total = 0.0;
+    for e in &manifest.experiments {
+        total += e.total_time_s;
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |\n",
+            e.id,
+            e.runs,
+            e.cached,
+            e.executed,
+            e.run_time_s,
+            e.compute_time_s.max(0.0),
+            e.render_time_s,
+            e.total_time_s
+        ));
+    }
+    out.push_str(&format!("| all | | | | | | | {total:.1} |\n\n"));
 }
 
 fn short(hash: &str) -> &str {
