@@ -109,7 +109,7 @@ fn kl_gradient_alone_matches_central_differences() {
     let (l1, l2) = ([0u8, 4], [9u8, 3]);
     loss_and_grad(&mut net, &x, &eps, &l1, &l2);
     let grad = net.stats.bias.grad.clone();
-    for k in 0..grad.len() {
+    for (k, &g) in grad.iter().enumerate() {
         let eval = |net: &mut VibModel<f64>, d: f64| {
             net.stats.bias.value[k] += d;
             let l = loss_and_grad(net, &x, &eps, &l1, &l2);
@@ -118,13 +118,9 @@ fn kl_gradient_alone_matches_central_differences() {
         };
         let fd = (eval(&mut net, H) - eval(&mut net, -H)) / (2.0 * H);
         assert!(
-            (grad[k] - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
-            "stats.bias[{k}]: {} vs {fd}",
-            grad[k]
+            (g - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
+            "stats.bias[{k}]: {g} vs {fd}"
         );
-        assert!(
-            grad[k] != 0.0,
-            "the KL term has a gradient on every µ and s"
-        );
+        assert!(g != 0.0, "the KL term has a gradient on every µ and s");
     }
 }
