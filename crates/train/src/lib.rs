@@ -18,6 +18,7 @@ pub mod bench;
 pub mod cells;
 pub mod checkpoint;
 pub mod conv;
+pub mod ema;
 pub mod linalg;
 pub mod linear;
 pub mod loss;
@@ -29,6 +30,7 @@ pub mod spike;
 pub mod step;
 pub mod timing;
 pub mod trainer;
+pub mod vib_trainer;
 
 pub use models::{build, ModelKind, Network};
 pub use scalar::Scalar;

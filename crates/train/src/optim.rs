@@ -135,6 +135,25 @@ impl StepSchedule {
     }
 }
 
+/// Exponential decay in steps: the learning rate is multiplied by `gamma` every `every`
+/// epochs (PAPER.md §6: 0.97 every 2 epochs for the VIB models).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExponentialSchedule {
+    /// Initial learning rate.
+    pub lr: f64,
+    /// Factor per period.
+    pub gamma: f64,
+    /// Epochs per period (≥ 1).
+    pub every: usize,
+}
+
+impl ExponentialSchedule {
+    /// The learning rate during epoch `epoch` (0-based): lr·gamma^⌊epoch/every⌋.
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        self.lr * self.gamma.powi((epoch / self.every.max(1)) as i32)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +195,18 @@ mod tests {
         assert_eq!(s.lr_at(9), 1e-4);
         assert!((s.lr_at(10) - 1e-5).abs() < 1e-18);
         assert!((s.lr_at(35) - 1e-7).abs() < 1e-20);
+    }
+
+    #[test]
+    fn exponential_schedule_decays_every_period() {
+        let s = ExponentialSchedule {
+            lr: 1e-4,
+            gamma: 0.97,
+            every: 2,
+        };
+        assert_eq!(s.lr_at(0), 1e-4);
+        assert_eq!(s.lr_at(1), 1e-4);
+        assert!((s.lr_at(2) - 0.97e-4).abs() < 1e-18);
+        assert!((s.lr_at(199) - 1e-4 * 0.97f64.powi(99)).abs() < 1e-18);
     }
 }

@@ -10,6 +10,7 @@ pub mod fig2;
 pub mod fig3d;
 pub mod fig4c;
 pub mod fig4h;
+pub mod fig5d;
 pub mod multitask;
 pub mod robustness;
 pub mod s2_1;
@@ -29,6 +30,7 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(topology::TopologySweep),
         Box::new(fig4c::Fig4c),
         Box::new(fig4h::Fig4h),
+        Box::new(fig5d::Fig5d),
         Box::new(robustness::Robustness),
         Box::new(claims::Claims),
     ]

@@ -171,14 +171,11 @@ impl<S: Scalar> FcModel<S> {
     pub fn features(&self) -> usize {
         self.readout.inputs()
     }
-}
 
-impl<S: Scalar> Network<S> for FcModel<S> {
-    fn kind(&self) -> ModelKind {
-        self.kind
-    }
-
-    fn forward(&mut self, x: &[S], rows: usize) -> (&[S], &[S]) {
+    /// The encoder's forward pass (input maps and hidden layer over T steps): returns the
+    /// readout's input, the mean spike rate over T of every hidden output (`rows × features`).
+    /// Shared with the VIB model of Fig. 5d, which puts its own layers on these rates.
+    pub fn encode(&mut self, x: &[S], rows: usize) -> &[S] {
         assert_eq!(
             x.len(),
             rows * INPUT_FEATURES,
@@ -227,29 +224,13 @@ impl<S: Scalar> Network<S> for FcModel<S> {
             ),
             Hidden::Ann(cell) => cell.forward(&self.proj[0], &mut self.rate),
         }
-        self.shared.resize(rows * SHARED_FEATURES, S::zero());
-        self.readout.forward(&self.rate, rows, &mut self.shared);
-        for (head, logits) in [&self.head1, &self.head2].into_iter().zip(&mut self.logits) {
-            logits.resize(rows * CLASSES, S::zero());
-            head.forward(&self.shared, rows, logits);
-        }
-        (&self.logits[0], &self.logits[1])
+        &self.rate
     }
 
-    fn backward(&mut self, grad1: &[S], grad2: &[S]) {
+    /// The encoder's backward pass given `∂L/∂rate` of the last [`FcModel::encode`]:
+    /// accumulates into the input maps' (and the s-LIF2HH 3→1 map's) gradients.
+    pub fn encode_backward(&mut self, mut g_rate: Vec<S>) {
         let rows = self.rows;
-        let mut g_shared = vec![S::zero(); rows * SHARED_FEATURES];
-        let mut g_tmp = vec![S::zero(); rows * SHARED_FEATURES];
-        self.head1
-            .backward(&self.shared, grad1, rows, Some(&mut g_shared));
-        self.head2
-            .backward(&self.shared, grad2, rows, Some(&mut g_tmp));
-        for (a, b) in g_shared.iter_mut().zip(&g_tmp) {
-            *a += *b;
-        }
-        let mut g_rate = vec![S::zero(); self.rate.len()];
-        self.readout
-            .backward(&self.rate, &g_shared, rows, Some(&mut g_rate));
         let len = rows * self.neurons;
         let inv_t = S::one() / S::c(self.steps as f64);
         let mut g_proj: Vec<Vec<S>> = self.proj.iter().map(|_| vec![S::zero(); len]).collect();
@@ -285,6 +266,59 @@ impl<S: Scalar> Network<S> for FcModel<S> {
             // The first layer is fed by data: no input gradient needed.
             map.backward(&self.x, g, rows, None);
         }
+    }
+
+    /// The encoder's parameters (input maps, and the s-LIF2HH 3→1 map), in [`Network::params`] order.
+    pub fn encoder_params(&self) -> Vec<&Param<S>> {
+        let mut out: Vec<&Param<S>> = self.input.iter().flat_map(|l| l.params()).collect();
+        if let Hidden::SLif2Hh(_, _, mix) = &self.hidden {
+            out.push(mix);
+        }
+        out
+    }
+
+    /// The encoder's parameters, mutably, in the same order.
+    pub fn encoder_params_mut(&mut self) -> Vec<&mut Param<S>> {
+        let mut out: Vec<&mut Param<S>> =
+            self.input.iter_mut().flat_map(|l| l.params_mut()).collect();
+        if let Hidden::SLif2Hh(_, _, mix) = &mut self.hidden {
+            out.push(mix);
+        }
+        out
+    }
+}
+
+impl<S: Scalar> Network<S> for FcModel<S> {
+    fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    fn forward(&mut self, x: &[S], rows: usize) -> (&[S], &[S]) {
+        self.encode(x, rows);
+        self.shared.resize(rows * SHARED_FEATURES, S::zero());
+        self.readout.forward(&self.rate, rows, &mut self.shared);
+        for (head, logits) in [&self.head1, &self.head2].into_iter().zip(&mut self.logits) {
+            logits.resize(rows * CLASSES, S::zero());
+            head.forward(&self.shared, rows, logits);
+        }
+        (&self.logits[0], &self.logits[1])
+    }
+
+    fn backward(&mut self, grad1: &[S], grad2: &[S]) {
+        let rows = self.rows;
+        let mut g_shared = vec![S::zero(); rows * SHARED_FEATURES];
+        let mut g_tmp = vec![S::zero(); rows * SHARED_FEATURES];
+        self.head1
+            .backward(&self.shared, grad1, rows, Some(&mut g_shared));
+        self.head2
+            .backward(&self.shared, grad2, rows, Some(&mut g_tmp));
+        for (a, b) in g_shared.iter_mut().zip(&g_tmp) {
+            *a += *b;
+        }
+        let mut g_rate = vec![S::zero(); self.rate.len()];
+        self.readout
+            .backward(&self.rate, &g_shared, rows, Some(&mut g_rate));
+        self.encode_backward(g_rate);
     }
 
     fn params(&self) -> Vec<&Param<S>> {

@@ -2,9 +2,11 @@
 
 mod conv;
 mod fc;
+mod vib;
 
 pub use conv::{ConvHidden, ConvModel};
 pub use fc::{FcModel, Hidden};
+pub use vib::{UnknownEncoder, VibEncoder, VibModel, DEFAULT_BETA, SIGMA_SHIFT, Z_DIM};
 
 use crate::param::Param;
 use crate::scalar::Scalar;

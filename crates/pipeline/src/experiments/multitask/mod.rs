@@ -363,28 +363,35 @@ pub fn config(
 
 /// Data sets loaded in this process, shared by concurrent runs.
 fn dataset(dir: &Path, config: &MultitaskConfig) -> Result<Arc<MultiDataset>> {
-    type Memo = Mutex<BTreeMap<(String, usize, usize, u64), Arc<MultiDataset>>>;
-    static MEMO: OnceLock<Memo> = OnceLock::new();
-    let key = (
-        config.dataset.id().to_string(),
-        config.n_train,
-        config.n_test,
-        config.data_seed,
-    );
-    let memo = MEMO.get_or_init(Default::default);
-    // Holding the lock while building keeps two runs from composing the same set twice.
-    let mut map = memo.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(d) = map.get(&key) {
-        return Ok(d.clone());
-    }
-    let data = icnet_data::load_or_build(
+    load_dataset(
         dir,
         config.dataset,
         config.n_train,
         config.n_test,
         config.data_seed,
     )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+}
+
+/// The composites of `kind` (`n_train` / `n_test`, composed with `data_seed`), loaded or built
+/// once per process and shared by concurrent runs (of this and other experiments).
+pub fn load_dataset(
+    dir: &Path,
+    kind: DatasetKind,
+    n_train: usize,
+    n_test: usize,
+    data_seed: u64,
+) -> Result<Arc<MultiDataset>> {
+    type Memo = Mutex<BTreeMap<(String, usize, usize, u64), Arc<MultiDataset>>>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    let key = (kind.id().to_string(), n_train, n_test, data_seed);
+    let memo = MEMO.get_or_init(Default::default);
+    // Holding the lock while building keeps two runs from composing the same set twice.
+    let mut map = memo.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(d) = map.get(&key) {
+        return Ok(d.clone());
+    }
+    let data = icnet_data::load_or_build(dir, kind, n_train, n_test, data_seed)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let data = Arc::new(data);
     map.insert(key, data.clone());
     Ok(data)
