@@ -5,11 +5,13 @@
 //! a golden test. The registry orders experiments by their dependencies.
 
 pub mod claims;
+pub mod cost;
 pub mod equivalence;
 pub mod fig2;
 pub mod fig3d;
 pub mod fig4c;
 pub mod fig4h;
+pub mod fig5b;
 pub mod multitask;
 pub mod robustness;
 pub mod s2_1;
@@ -31,6 +33,8 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(fig4h::Fig4h),
         Box::new(robustness::Robustness),
         Box::new(claims::Claims),
+        Box::new(fig5b::Fig5b),
+        Box::new(cost::Cost),
     ]
 }
 
