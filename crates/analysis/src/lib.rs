@@ -13,6 +13,9 @@
 //! - [`robustness`]: degradation and normalised area under the accuracy–noise curve per seed,
 //!   bootstrap rankings of models (Fig. 4h, 4i), and fresh per-image noise for the probe the
 //!   paper did not run.
+//! - [`cost`]: analytic additions and multiplications per inference (Fig. 5b) from a
+//!   layer-by-layer description of a model, under our engine's execution and under the
+//!   model definition's step-by-step convention, and the bytes of neuron state.
 //! - [`special`]: the special functions the above need (digamma, log-gamma, regularised
 //!   incomplete beta), written here so every number is traceable to a tested formula.
 //!
@@ -52,6 +55,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cost;
 pub mod error;
 pub mod mi;
 pub mod robustness;

@@ -3,6 +3,8 @@
 //! The `icnet` command-line tool that regenerates every figure and table of He et al. (2024)
 //! from registered experiments (see `../shared/DESIGN.md`, "showyourwork"):
 //!
+//! - [`alloc`]: the counting global allocator the binary installs (peak memory of the cost
+//!   table);
 //! - [`registry`]: the [`registry::Experiment`] trait, run specifications and the
 //!   registry with dependency closure;
 //! - [`cache`]: the run cache `<cache>/<hash>/record.json`, keyed by code version, config, data
@@ -18,6 +20,7 @@
 //! - [`cli`]: the clap front end (`reproduce`, `plan`, `run`, `verify`, `list`, `simulate`,
 //!   `bench`, `data`).
 
+pub mod alloc;
 pub mod cache;
 pub mod cli;
 pub mod commands;

@@ -42,7 +42,8 @@ pub struct TrainBench {
     pub phases_ms: std::collections::BTreeMap<String, f64>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// Median of `v` (NaN when empty).
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n == 0 {
@@ -56,7 +57,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// A batch shaped like the data: byte-scale composites with ~30 % of pixels lit.
-fn synthetic_batch(rows: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<u8>, Vec<u8>) {
+pub fn synthetic_batch(rows: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<u8>, Vec<u8>) {
     let x = (0..rows * INPUT_FEATURES)
         .map(|_| {
             if rng.random_bool(0.3) {
@@ -69,6 +70,69 @@ fn synthetic_batch(rows: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<u8>, Vec
     let l1 = (0..rows).map(|_| rng.random_range(0..10u8)).collect();
     let l2 = (0..rows).map(|_| rng.random_range(0..10u8)).collect();
     (x, l1, l2)
+}
+
+/// A fresh model with its Adam state and a synthetic batch, for timing one inference or one
+/// training step at a time (the cost table; [`bench_train`] is the engine's speed bar).
+pub struct Harness {
+    net: Box<dyn Network<f32>>,
+    adam: Adam<f32>,
+    lr: f64,
+    x: Vec<f32>,
+    labels: (Vec<u8>, Vec<u8>),
+    rows: usize,
+}
+
+impl Harness {
+    /// `kind` with the reference initialisation (seed 0), Adam at the reference learning rate,
+    /// and a synthetic batch of `rows` rows (seed 1).
+    pub fn new(kind: ModelKind, rows: usize) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (x, l1, l2) = synthetic_batch(rows, &mut rng);
+        let net = build::<f32>(kind, 0);
+        let lens: Vec<usize> = net.params().iter().map(|p| p.len()).collect();
+        let h = kind.hyper();
+        let adam = Adam::<f32>::new(AdamConfig::new(h.lr, h.weight_decay), &lens);
+        Self {
+            net,
+            adam,
+            lr: h.lr,
+            x,
+            labels: (l1, l2),
+            rows,
+        }
+    }
+
+    /// Wall time in milliseconds of one forward pass of the first `rows` rows of the batch.
+    ///
+    /// # Panics
+    /// If `rows` exceeds the batch.
+    pub fn infer_ms(&mut self, rows: usize) -> f64 {
+        assert!(rows <= self.rows, "the harness holds {} rows", self.rows);
+        let x = &self.x[..rows * INPUT_FEATURES];
+        let t0 = Instant::now();
+        self.net.forward(x, rows);
+        t0.elapsed().as_secs_f64() * 1e3
+    }
+
+    /// Wall time in milliseconds of one training step (forward, backward, Adam) of the batch.
+    pub fn train_step_ms(&mut self) -> f64 {
+        let t0 = Instant::now();
+        train_step(
+            self.net.as_mut(),
+            &mut self.adam,
+            &self.x,
+            &self.labels.0,
+            &self.labels.1,
+            self.lr,
+        );
+        t0.elapsed().as_secs_f64() * 1e3
+    }
+
+    /// Trainable scalars of the model.
+    pub fn parameters(&self) -> usize {
+        self.net.params().iter().map(|p| p.len()).sum()
+    }
 }
 
 /// Times `repeats` training steps of `kind` at `batch` rows (after 3 warm-up steps) in the

@@ -5,11 +5,13 @@
 //! a golden test. The registry orders experiments by their dependencies.
 
 pub mod claims;
+pub mod cost;
 pub mod equivalence;
 pub mod fig2;
 pub mod fig3d;
 pub mod fig4c;
 pub mod fig4h;
+pub mod fig5b;
 pub mod fig5d;
 pub mod multitask;
 pub mod robustness;
@@ -33,6 +35,8 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(fig5d::Fig5d),
         Box::new(robustness::Robustness),
         Box::new(claims::Claims),
+        Box::new(fig5b::Fig5b),
+        Box::new(cost::Cost),
     ]
 }
 

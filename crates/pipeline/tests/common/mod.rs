@@ -14,6 +14,42 @@ pub const NO_DATA: &str = "fig2,s2_1,fig3d,topology";
 /// each run's wall time as recorded in its cache entry).
 pub const TIMING_COLUMNS: &[&str] = &["wall time (s)"];
 
+/// Table columns whose header starts with this are measurements too (the cost experiment's
+/// wall times and peak heap: `measured inference b128 (ms)`, `measured training peak heap
+/// b128 (MiB)`, …) and are excluded like the [`TIMING_COLUMNS`].
+pub const MEASURED_COLUMN_PREFIX: &str = "measured ";
+
+/// Experiments whose metrics include measurements (wall times, peak memory).
+pub const MEASURING_EXPERIMENTS: &[&str] = &["cost"];
+
+/// Whether a table column holds measurements rather than results.
+pub fn is_timing_column(header: &str) -> bool {
+    TIMING_COLUMNS.contains(&header) || header.starts_with(MEASURED_COLUMN_PREFIX)
+}
+
+/// Whether a `metrics.json` key is a measurement, not a result: a metric of one of the
+/// [`MEASURING_EXPERIMENTS`] whose last segment contains `_ms` (a wall time, e.g.
+/// `cost.lif-fc.infer_ms_b128`, `cost.fc.slif2hh_over_hh.train_ms_b128`) or ends in
+/// `_bytes_peak` (peak heap). Its counted metrics (`params`, `param_bytes`, `state_bytes`,
+/// operation counts) stay compared.
+pub fn is_measured_metric(key: &str) -> bool {
+    let experiment = key.split('.').next().unwrap_or("");
+    let last = key.rsplit('.').next().unwrap_or("");
+    MEASURING_EXPERIMENTS.contains(&experiment)
+        && (last.contains("_ms") || last.ends_with("_bytes_peak"))
+}
+
+/// `metrics.json` without the measured metrics ([`is_measured_metric`]), as sorted
+/// `key = value` lines (values in the file's own text).
+fn without_measured_metrics(text: &str) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).expect("metrics.json is one JSON object");
+    map.iter()
+        .filter(|(k, _)| !is_measured_metric(k))
+        .map(|(k, v)| format!("{k} = {v}\n"))
+        .collect()
+}
+
 /// The binary under test.
 pub fn icnet_command(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_icnet"));
@@ -94,7 +130,7 @@ pub fn smoke_args<'a>(out: &'a str, cache: &'a str, only: Option<&'a str>) -> Ve
     args
 }
 
-/// Drops the [`TIMING_COLUMNS`] from a CSV table (no quoted commas in these tables' timing
+/// Drops the timing and measured columns ([`is_timing_column`]) from a CSV table (no quoted commas in these tables' timing
 /// rows matter: the header is split the same way as every row).
 fn without_timing_csv(text: &str) -> String {
     let mut lines = text.lines();
@@ -103,7 +139,7 @@ fn without_timing_csv(text: &str) -> String {
     };
     let cols: Vec<&str> = header.split(',').collect();
     let drop: Vec<usize> = (0..cols.len())
-        .filter(|&i| TIMING_COLUMNS.contains(&cols[i]))
+        .filter(|&i| is_timing_column(cols[i]))
         .collect();
     std::iter::once(header)
         .chain(lines)
@@ -119,7 +155,7 @@ fn without_timing_csv(text: &str) -> String {
         .join("\n")
 }
 
-/// Drops the [`TIMING_COLUMNS`] from a Markdown table.
+/// Drops the timing and measured columns ([`is_timing_column`]) from a Markdown table.
 fn without_timing_md(text: &str) -> String {
     let mut drop: Vec<usize> = Vec::new();
     text.lines()
@@ -130,7 +166,7 @@ fn without_timing_md(text: &str) -> String {
             let cells: Vec<&str> = line.split('|').collect();
             if drop.is_empty() {
                 drop = (0..cells.len())
-                    .filter(|&i| TIMING_COLUMNS.contains(&cells[i].trim()))
+                    .filter(|&i| is_timing_column(cells[i].trim()))
                     .collect();
             }
             cells
@@ -146,14 +182,17 @@ fn without_timing_md(text: &str) -> String {
 }
 
 /// What must be identical between two reproductions of the same profile and seeds:
-/// `metrics.json` byte for byte and every table (CSV and Markdown) with the
-/// [`TIMING_COLUMNS`] removed. Not compared: `manifest.json` (wall times, command line,
+/// `metrics.json` byte for byte except the measured metrics ([`is_measured_metric`], which
+/// are dropped) and every table (CSV and Markdown) with the timing and measured columns
+/// ([`is_timing_column`]) removed. Not compared: `manifest.json` (wall times, command line,
 /// output directory) and `index.md` (which quotes the command line).
 pub fn results(out: &Path) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     files.insert(
         "metrics.json".to_string(),
-        std::fs::read_to_string(out.join("metrics.json")).expect("metrics.json written"),
+        without_measured_metrics(
+            &std::fs::read_to_string(out.join("metrics.json")).expect("metrics.json written"),
+        ),
     );
     for entry in std::fs::read_dir(out.join("tables")).expect("tables written") {
         let path = entry.unwrap().path();

@@ -208,6 +208,11 @@ impl<S: Scalar> ConvModel<S> {
         }
     }
 
+    /// Time steps T (1 for the CNN).
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
     /// Channels per convolution.
     pub fn channels(&self) -> usize {
         self.channels

@@ -162,6 +162,11 @@ impl<S: Scalar> FcModel<S> {
         self.steps = steps;
     }
 
+    /// Time steps T.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
     /// Hidden units per row (512, or 2048 for 4LIF).
     pub fn neurons(&self) -> usize {
         self.neurons

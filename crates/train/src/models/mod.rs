@@ -1,6 +1,7 @@
 //! The model zoo of PAPER.md §4 and the interface the trainer drives.
 
 mod conv;
+pub mod describe;
 mod fc;
 mod vib;
 
