@@ -9,8 +9,11 @@ pub mod equivalence;
 pub mod fig2;
 pub mod fig3d;
 pub mod fig4c;
+pub mod fig4d;
 pub mod fig4h;
+pub mod fig4i;
 pub mod multitask;
+pub mod rl;
 pub mod robustness;
 pub mod s2_1;
 pub mod s2_2;
@@ -29,6 +32,8 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(topology::TopologySweep),
         Box::new(fig4c::Fig4c),
         Box::new(fig4h::Fig4h),
+        Box::new(fig4d::Fig4d),
+        Box::new(fig4i::Fig4i),
         Box::new(robustness::Robustness),
         Box::new(claims::Claims),
     ]
