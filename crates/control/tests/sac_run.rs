@@ -152,25 +152,31 @@ fn runs_are_reproducible_and_record_every_step() {
     }
 }
 
-/// Fails if the learner does not learn: after 2 500 steps (300 random) the ANN actor must beat a
-/// random policy by 1 shaped-reward unit per step over the last 20 % (measured in release: 3 000
-/// steps gave 7.25 vs 5.56). `ICNET_SAC_LEARN_STEPS` overrides the length.
+/// Fails if the learner does not learn: after 2 000 steps (300 random) the ANN actor on the
+/// single pendulum must keep the pole up clearly longer than a uniform-random policy (at most
+/// half as many episodes end in the last 20 % of the steps) and earn a higher shaped reward
+/// per step there. `ICNET_SAC_LEARN_STEPS` overrides the length.
 #[test]
 fn ann_actor_learns_to_balance_the_single_pendulum() {
     let steps: usize = std::env::var("ICNET_SAC_LEARN_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2500);
+        .unwrap_or(2000);
     let mut learned = small(pendulum::NAME, Policy::Sac(ActorKind::Ann), steps, 0);
     learned.random_steps = 300;
     let random = small(pendulum::NAME, Policy::Random, steps, 0);
     let a = train(&learned, &mut |_, _| {}).unwrap();
     let r = train(&random, &mut |_, _| {}).unwrap();
     let (fa, fr) = (a.final_reward(0.2), r.final_reward(0.2));
-    eprintln!(
-        "final shaped reward: ann {fa:.3}, random {fr:.3}; episodes ann {} random {}",
-        a.episodes.len(),
-        r.episodes.len()
-    );
-    assert!(fa > fr + 1.0, "ann {fa} vs random {fr}");
+    let tail_start = steps - steps / 5;
+    let ends = |rec: &icnet_control::sac::RunRecord| {
+        rec.episodes
+            .iter()
+            .filter(|e| e.end_step > tail_start)
+            .count()
+    };
+    let (ea, er) = (ends(&a), ends(&r));
+    eprintln!("last 20 %: shaped reward per step ann {fa:.3}, random {fr:.3}; episodes ended ann {ea}, random {er}");
+    assert!(2 * ea <= er, "ann ended {ea} episodes, random {er}");
+    assert!(fa > fr, "ann {fa} vs random {fr}");
 }

@@ -138,6 +138,9 @@ pub struct Actor<S> {
     features: Vec<S>,
     raw_log_std: Vec<S>,
     log_std: Vec<S>,
+    // Scratch of the backward pass, kept to avoid page-faulting fresh buffers every update.
+    g_drive: Vec<Vec<S>>,
+    g_proj: Vec<S>,
 }
 
 impl<S: Scalar> Actor<S> {
@@ -212,6 +215,8 @@ impl<S: Scalar> Actor<S> {
             features: Vec::new(),
             raw_log_std: Vec::new(),
             log_std: Vec::new(),
+            g_drive: vec![Vec::new(); maps],
+            g_proj: Vec::new(),
         }
     }
 
@@ -418,8 +423,10 @@ impl<S: Scalar> Actor<S> {
                     Hidden::Ann(_) => unreachable!("the ann actor has no spiking layer"),
                 }
                 // Fold the per-step drive gradient back onto the observation it came from.
+                let mut g_proj = std::mem::take(&mut self.g_proj);
                 for (map, gd) in self.input.iter_mut().zip(&g_drive) {
-                    let mut g_proj = vec![S::zero(); rows * w * n];
+                    g_proj.clear();
+                    g_proj.resize(rows * w * n, S::zero());
                     for t in 0..steps {
                         let k = t / r;
                         for row in 0..rows {
@@ -430,6 +437,8 @@ impl<S: Scalar> Actor<S> {
                     }
                     map.backward(&self.x, &g_proj, rows * w, None);
                 }
+                self.g_proj = g_proj;
+                self.g_drive = g_drive;
             }
         }
     }
