@@ -9,10 +9,13 @@
 //!   reward of PAPER.md §5.
 //! * [`replay`]: replays reference episodes recorded from gymnasium (scripts/gym_fixture.py)
 //!   and reports how far the port is from MuJoCo.
+//! * [`sac`]: soft actor–critic with the spiking actors under test, and the training loop.
 
 pub mod env;
 pub mod error;
 pub mod replay;
+pub mod sac;
 
 pub use env::{Env, InvertedDoublePendulum, InvertedPendulum, Step};
 pub use error::ControlError;
+pub use sac::{ActorKind, Policy, RunConfig, Sac, SacConfig, SacError};

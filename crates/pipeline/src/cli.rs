@@ -329,6 +329,29 @@ Examples:
 
 Models: lif-fc, 4lif-fc, hh-fc, hh-vd-fc, slif2hh-fc, ann, or all.")]
     Train(BenchTrainArgs),
+    /// One soft actor–critic update (critic, actor, target; batch 64; window 5×3; the double
+    /// pendulum's 9-value observation); prints JSON with ms_per_update.
+    #[command(after_help = "\
+Examples:
+  icnet bench sac --actor lif --threads 2
+  icnet bench sac --actor all
+
+Actors: ann, lif, hh, slif2hh, 4lif, or all.")]
+    Sac(BenchSacArgs),
+}
+
+/// Arguments of `icnet bench sac`.
+#[derive(Debug, Args)]
+pub struct BenchSacArgs {
+    /// Actor id (ann, lif, hh, slif2hh, 4lif), or `all`.
+    #[arg(long, value_name = "ACTOR")]
+    pub actor: String,
+    /// Worker threads.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub threads: usize,
+    /// Timed updates (the median is reported).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub repeats: usize,
 }
 
 /// Arguments of `icnet bench train`.
@@ -447,6 +470,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Env(args) => commands::env::run(&args),
         Command::Bench(BenchCommand::Hh(args)) => commands::bench::run(&args),
         Command::Bench(BenchCommand::Train(args)) => commands::bench::run_train(&args),
+        Command::Bench(BenchCommand::Sac(args)) => commands::bench::run_sac(&args),
         Command::Data(DataCommand::Build(args)) => commands::data::run_build(&args),
         Command::Data(DataCommand::Check { dir }) => commands::data::run_check(&dir),
     }

@@ -122,6 +122,54 @@ pub fn run_train(args: &crate::cli::BenchTrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// Runs `icnet bench sac` and prints one JSON object per actor (an array for `all`).
+pub fn run_sac(args: &crate::cli::BenchSacArgs) -> Result<()> {
+    let report = measure_sac(args)?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+/// The JSON report of `icnet bench sac`.
+pub fn measure_sac(args: &crate::cli::BenchSacArgs) -> Result<serde_json::Value> {
+    use icnet_control::sac::{bench::bench_update, ActorKind, SacConfig};
+    anyhow::ensure!(args.threads >= 1, "--threads must be at least 1");
+    anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
+    let actors: Vec<ActorKind> = if args.actor == "all" {
+        ActorKind::ALL.to_vec()
+    } else {
+        vec![args
+            .actor
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--actor: {e} (or all)"))?]
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot start {} threads: {e}; pass a smaller --threads",
+                args.threads
+            )
+        })?;
+    let mut reports = Vec::new();
+    for actor in actors {
+        let report = pool.install(|| bench_update(actor, SacConfig::default(), args.repeats));
+        let mut value = serde_json::to_value(&report)?;
+        value["threads"] = serde_json::json!(args.threads);
+        value["benchmark"] = serde_json::json!("sac");
+        eprintln!(
+            "{}: {:.3} ms per update",
+            report.actor, report.ms_per_update
+        );
+        reports.push(value);
+    }
+    Ok(if reports.len() == 1 {
+        reports.remove(0)
+    } else {
+        serde_json::Value::Array(reports)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

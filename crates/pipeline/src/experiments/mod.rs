@@ -10,10 +10,13 @@ pub mod equivalence;
 pub mod fig2;
 pub mod fig3d;
 pub mod fig4c;
+pub mod fig4d;
 pub mod fig4h;
+pub mod fig4i;
 pub mod fig5b;
 pub mod fig5d;
 pub mod multitask;
+pub mod rl;
 pub mod robustness;
 pub mod s2_1;
 pub mod s2_2;
@@ -32,6 +35,8 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(topology::TopologySweep),
         Box::new(fig4c::Fig4c),
         Box::new(fig4h::Fig4h),
+        Box::new(fig4d::Fig4d),
+        Box::new(fig4i::Fig4i),
         Box::new(fig5d::Fig5d),
         Box::new(robustness::Robustness),
         Box::new(claims::Claims),
@@ -62,7 +67,7 @@ mod tests {
         let have_data = icnet_data::ensure_raw(&data).is_ok();
         if !have_data {
             eprintln!(
-                "s2_2, fig4c, fig4h, robustness and claims not planned: no raw data under {}",
+                "s2_2, fig4c, fig4h, fig5d, robustness and claims not planned: no raw data under {}",
                 data.display()
             );
         }
@@ -70,8 +75,15 @@ mod tests {
             .all()
             .filter(|e| {
                 have_data
-                    || ![s2_2::ID, fig4c::ID, fig4h::ID, robustness::ID, claims::ID]
-                        .contains(&e.id())
+                    || ![
+                        s2_2::ID,
+                        fig4c::ID,
+                        fig4h::ID,
+                        fig5d::ID,
+                        robustness::ID,
+                        claims::ID,
+                    ]
+                    .contains(&e.id())
             })
             .collect();
         // Robustness and claims only analyse their dependencies' runs; every other

@@ -1,0 +1,163 @@
+//! A plain multilayer perceptron (ReLU between layers, none after the last) built from the
+//! training engine's [`Linear`] layer, with explicit forward and backward passes.
+
+use icnet_train::linalg::{matmul, MatRef};
+use icnet_train::linear::Linear;
+use icnet_train::param::Param;
+use icnet_train::Scalar;
+use rand_chacha::ChaCha8Rng;
+
+/// `sizes[0] → sizes[1] → … → sizes[n]`, ReLU after every layer but the last.
+#[derive(Clone, Debug)]
+pub struct Mlp<S> {
+    /// The layers, input first.
+    pub layers: Vec<Linear<S>>,
+    rows: usize,
+    /// `acts[i]` is the input of layer i (acts[0] the network input).
+    acts: Vec<Vec<S>>,
+    out: Vec<S>,
+}
+
+impl<S: Scalar> Mlp<S> {
+    /// PyTorch's default initialisation (U(±1/√fan_in) for weights and biases).
+    ///
+    /// # Panics
+    /// With fewer than two sizes.
+    pub fn new(name: &str, sizes: &[usize], rng: &mut ChaCha8Rng) -> Self {
+        assert!(sizes.len() >= 2, "an MLP needs an input and an output size");
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| Linear::new(&format!("{name}.{i}"), w[0], w[1], 1.0, rng))
+            .collect::<Vec<_>>();
+        let n = layers.len();
+        Self {
+            layers,
+            rows: 0,
+            acts: vec![Vec::new(); n],
+            out: Vec::new(),
+        }
+    }
+
+    /// The output of the last forward pass.
+    pub fn last_output(&self) -> &[S] {
+        &self.out
+    }
+
+    /// Input width.
+    pub fn inputs(&self) -> usize {
+        self.layers[0].inputs()
+    }
+
+    /// Output width.
+    pub fn outputs(&self) -> usize {
+        self.layers[self.layers.len() - 1].outputs()
+    }
+
+    /// Forward pass of `rows` inputs (`rows × inputs`), keeping what backward needs.
+    pub fn forward(&mut self, x: &[S], rows: usize) -> &[S] {
+        assert_eq!(
+            x.len(),
+            rows * self.inputs(),
+            "MLP input has the wrong length"
+        );
+        self.rows = rows;
+        self.acts[0].clear();
+        self.acts[0].extend_from_slice(x);
+        let n = self.layers.len();
+        for i in 0..n {
+            let width = self.layers[i].outputs();
+            let mut y = vec![S::zero(); rows * width];
+            self.layers[i].forward(&self.acts[i], rows, &mut y);
+            if i + 1 < n {
+                y.iter_mut().for_each(|v| *v = v.max(S::zero()));
+                self.acts[i + 1] = y;
+            } else {
+                self.out = y;
+            }
+        }
+        &self.out
+    }
+
+    /// Backward pass of the last forward: accumulates parameter gradients and, when asked,
+    /// writes `∂L/∂x` into `gx`.
+    pub fn backward(&mut self, gy: &[S], gx: Option<&mut [S]>) {
+        self.backward_inner(gy, gx, true);
+    }
+
+    /// `∂L/∂x` only, parameter gradients untouched (the actor's loss through a critic).
+    pub fn input_grad(&mut self, gy: &[S], gx: &mut [S]) {
+        self.backward_inner(gy, Some(gx), false);
+    }
+
+    fn backward_inner(&mut self, gy: &[S], gx: Option<&mut [S]>, params: bool) {
+        let rows = self.rows;
+        assert_eq!(
+            gy.len(),
+            rows * self.outputs(),
+            "MLP output gradient has the wrong length"
+        );
+        let mut g = gy.to_vec();
+        let n = self.layers.len();
+        let mut gx = gx;
+        for i in (0..n).rev() {
+            let layer = &mut self.layers[i];
+            let (n_in, n_out) = (layer.inputs(), layer.outputs());
+            let need_input = i > 0 || gx.is_some();
+            let mut g_in = if need_input {
+                vec![S::zero(); rows * n_in]
+            } else {
+                Vec::new()
+            };
+            if params {
+                layer.backward(
+                    &self.acts[i],
+                    &g,
+                    rows,
+                    if need_input { Some(&mut g_in) } else { None },
+                );
+            } else if need_input {
+                matmul(
+                    &mut g_in,
+                    MatRef::new(&g, rows, n_out),
+                    MatRef::new(&layer.weight.value, n_out, n_in),
+                    false,
+                );
+            }
+            if i > 0 {
+                // ReLU: the gradient passes where the activation is positive.
+                for (gv, &a) in g_in.iter_mut().zip(&self.acts[i]) {
+                    if a <= S::zero() {
+                        *gv = S::zero();
+                    }
+                }
+                g = g_in;
+            } else if let Some(out) = gx.take() {
+                out.copy_from_slice(&g_in);
+            }
+        }
+    }
+
+    /// Parameters, layer by layer, weight before bias.
+    pub fn params(&self) -> Vec<&Param<S>> {
+        self.layers.iter().flat_map(|l| l.params()).collect()
+    }
+
+    /// Parameters, layer by layer, weight before bias.
+    pub fn params_mut(&mut self) -> Vec<&mut Param<S>> {
+        self.layers
+            .iter_mut()
+            .flat_map(|l| l.params_mut())
+            .collect()
+    }
+
+    /// Polyak averaging `θ ← (1 − τ)·θ + τ·θ_src` (τ = 1 copies).
+    pub fn soft_update_from(&mut self, src: &Mlp<S>, tau: f64) {
+        let (tau, keep) = (S::c(tau), S::c(1.0 - tau));
+        for (dst, src) in self.params_mut().into_iter().zip(src.params()) {
+            for (d, &s) in dst.value.iter_mut().zip(&src.value) {
+                *d = keep * *d + tau * s;
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Soft actor–critic with spiking actors (PAPER.md §5).
+//!
+//! * [`actor`]: the actors under test (`ann`, `lif`, `hh`, `slif2hh`, `4lif`) on a window of
+//!   observations, built from the training engine's cells.
+//! * [`gaussian`]: the tanh-squashed Gaussian and its log-density.
+//! * [`mlp`]: the plain MLP of the critics and the actor heads.
+//! * [`agent`]: twin critics, targets, the SAC losses and update.
+//! * [`buffer`]: the replay buffer of observation windows.
+//! * [`run`]: the environment loop with the shaped reward and the noise of Fig. 4i.
+
+pub mod actor;
+pub mod agent;
+pub mod bench;
+pub mod buffer;
+pub mod gaussian;
+pub mod mlp;
+pub mod run;
+
+pub use actor::{Actor, ActorKind, ActorShape, UnknownActor};
+pub use agent::{Sac, SacConfig, UpdateStats};
+pub use buffer::{Batch, ReplayBuffer};
+pub use run::{train, Policy, RunConfig, RunRecord, SacError};
