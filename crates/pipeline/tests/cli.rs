@@ -474,7 +474,7 @@ fn smoke_multitask_experiments_write_the_named_metrics() {
         .find(|o| o["name"] == "fig4h")
         .expect("fig4h table in the manifest");
     let sums = output["data_checksums"].as_object().unwrap();
-    let built = sums["dataset:multi-fashion-mnist-512-256-seed0"]
+    let built = sums["dataset:multi-fashion-mnist-256-64-seed0"]
         .as_str()
         .unwrap();
     assert_eq!(built.len(), 64, "{built}");

@@ -89,7 +89,7 @@ mod tests {
                 model,
                 seed: 0,
                 epochs: scale.epochs,
-                batch: hyper.batch,
+                batch: scale.batch.unwrap_or(hyper.batch),
                 adam: AdamConfig::new(hyper.lr, hyper.weight_decay),
                 milestones: scale.milestones,
                 train_limit: None,

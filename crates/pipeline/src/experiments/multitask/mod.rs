@@ -57,8 +57,11 @@ pub struct Scale {
     pub milestones: Vec<usize>,
     /// Model seeds.
     pub seeds: Vec<u64>,
-    /// Batches per epoch cap (smoke only).
+    /// Batches per epoch cap (smoke, and the conv models in quick).
     pub max_batches: Option<usize>,
+    /// Batch size in place of the model's reference batch (smoke only: a CI check of the
+    /// code paths, where a batch of 128 would only cost time).
+    pub batch: Option<usize>,
 }
 
 impl Scale {
@@ -71,12 +74,13 @@ impl Scale {
     pub fn of(profile: Profile, reference: &[usize], reference_epochs: usize) -> Self {
         match profile {
             Profile::Smoke => Scale {
-                n_train: 512,
-                n_test: 256,
+                n_train: SMOKE_TRAIN,
+                n_test: SMOKE_TEST,
                 epochs: 1,
                 milestones: vec![],
                 seeds: vec![0],
                 max_batches: Some(2),
+                batch: Some(SMOKE_BATCH),
             },
             Profile::Quick => Scale {
                 n_train: QUICK_TRAIN,
@@ -85,6 +89,7 @@ impl Scale {
                 milestones: vec![QUICK_EPOCHS - 1],
                 seeds: vec![0, 1, 2],
                 max_batches: None,
+                batch: None,
             },
             Profile::Paper => Scale {
                 n_train: icnet_data::REFERENCE_TRAIN,
@@ -93,6 +98,7 @@ impl Scale {
                 milestones: reference.to_vec(),
                 seeds: vec![0, 1, 2, 3, 4],
                 max_batches: None,
+                batch: None,
             },
         }
     }
@@ -147,9 +153,13 @@ impl Scale {
                     self.epochs,
                     self.seeds.len(),
                     if self.seeds.len() == 1 { "" } else { "s" },
-                    match self.max_batches {
-                        Some(b) => format!(", at most {b} batches per epoch"),
-                        None => String::new(),
+                    match (self.max_batches, self.batch) {
+                        (Some(b), Some(size)) => {
+                            format!(", at most {b} batches of {size} per epoch")
+                        }
+                        (Some(b), None) => format!(", at most {b} batches per epoch"),
+                        (None, Some(size)) => format!(", batches of {size}"),
+                        (None, None) => String::new(),
                     }
                 )
             }
@@ -157,6 +167,12 @@ impl Scale {
     }
 }
 
+/// Training composites of the smoke profile.
+pub const SMOKE_TRAIN: usize = 256;
+/// Test composites of the smoke profile.
+pub const SMOKE_TEST: usize = 64;
+/// Batch size of the smoke profile (two batches per run).
+pub const SMOKE_BATCH: usize = 32;
 /// Training composites of the quick profile.
 pub const QUICK_TRAIN: usize = 10_000;
 /// Test composites of the quick profile.
@@ -351,7 +367,7 @@ pub fn config(
             model,
             seed,
             epochs: scale.epochs,
-            batch: hyper.batch,
+            batch: scale.batch.unwrap_or(hyper.batch),
             adam: AdamConfig::new(hyper.lr, hyper.weight_decay),
             milestones: scale.milestones,
             train_limit: None,
