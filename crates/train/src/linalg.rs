@@ -106,6 +106,20 @@ impl<'a, S> MatRef<'a, S> {
 /// them costs more than it saves.
 const PARALLEL_MIN_WORK: usize = 1 << 20;
 
+thread_local! {
+    static SERIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every [`matmul`] it makes on this thread serial. For callers that already
+/// run independent products side by side (e.g. SAC's twin critics under `rayon::join`),
+/// where splitting each small product again only adds synchronisation.
+pub fn serial<R>(f: impl FnOnce() -> R) -> R {
+    let before = SERIAL.with(|s| s.replace(true));
+    let out = f();
+    SERIAL.with(|s| s.set(before));
+    out
+}
+
 /// `c = a · b` (when `accumulate` is false) or `c += a · b`, with `c` a row-major
 /// `a.rows() × b.cols()` buffer.
 ///
@@ -132,7 +146,8 @@ pub fn matmul<S: Scalar>(c: &mut [S], a: MatRef<'_, S>, b: MatRef<'_, S>, accumu
         return;
     }
     let threads = rayon::current_num_threads();
-    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK {
+    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK && !SERIAL.with(|s| s.get())
+    {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None
@@ -182,6 +197,48 @@ mod tests {
             }
         }
         c
+    }
+
+    #[test]
+    fn serial_products_match_the_naive_product_and_the_flag_is_restored() {
+        // Large enough (128·128·128 ≥ PARALLEL_MIN_WORK) to be split when not serial.
+        let (m, k, n) = (128, 128, 128);
+        let a: Vec<f64> = (0..m * k)
+            .map(|i| ((i * 7 % 13) as f64 - 6.0) / 5.0)
+            .collect();
+        let b: Vec<f64> = (0..k * n)
+            .map(|i| ((i * 5 % 11) as f64 - 5.0) / 3.0)
+            .collect();
+        let want = naive(&a, &b, m, k, n);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let (split, whole, after) = pool.install(|| {
+            let mut split = vec![0.0; m * n];
+            matmul(
+                &mut split,
+                MatRef::new(&a, m, k),
+                MatRef::new(&b, k, n),
+                false,
+            );
+            let mut whole = vec![0.0; m * n];
+            let inside = serial(|| {
+                matmul(
+                    &mut whole,
+                    MatRef::new(&a, m, k),
+                    MatRef::new(&b, k, n),
+                    false,
+                );
+                SERIAL.with(|s| s.get())
+            });
+            assert!(inside, "serial sets the flag for its closure");
+            (split, whole, SERIAL.with(|s| s.get()))
+        });
+        assert!(!after, "serial restores the flag");
+        for ((x, y), w) in split.iter().zip(&whole).zip(&want) {
+            assert!((x - w).abs() < 1e-9 && (y - w).abs() < 1e-9, "{x} {y} {w}");
+        }
     }
 
     #[test]
