@@ -266,3 +266,45 @@ fn soft_update_is_a_polyak_average() {
         assert_eq!(d.value, s.value);
     }
 }
+
+/// Automatic α (an option; off in the reference) minimises −α·(log π + H̄) with target
+/// entropy H̄ = −|A| = −2 here: Adam's first step on log α is exactly lr · sign(log π + H̄),
+/// so α rises when the policy's entropy −log π is below the target and falls when above.
+/// Fixed α never moves. The narrow policy (log σ = −5) has log π far above 2 and must raise
+/// α; the wide one (log σ = 1, tanh-squashed) is checked on whichever side it falls.
+#[test]
+fn automatic_alpha_steps_towards_the_target_entropy() {
+    for (auto, log_std, must_rise) in [
+        (false, -5.0, None),
+        (true, -5.0, Some(true)),
+        (true, 1.0, None),
+    ] {
+        let (mut sac, batch) = tiny_sac();
+        sac.config.auto_alpha = auto;
+        let head = sac.actor.log_std_head.layers.last_mut().unwrap();
+        head.weight.value.iter_mut().for_each(|w| *w = 0.0);
+        head.bias.value.iter_mut().for_each(|b| *b = log_std);
+        let before = sac.alpha().ln();
+        let stats = sac.update(&batch, &mut ChaCha8Rng::seed_from_u64(4));
+        let step = stats.alpha.ln() - before;
+        if !auto {
+            assert_eq!(step, 0.0, "a fixed α moved");
+            continue;
+        }
+        let side = stats.log_prob - 2.0;
+        assert!(
+            side.abs() > 1e-3,
+            "log π {} sits on the target",
+            stats.log_prob
+        );
+        let want = sac.config.lr * side.signum();
+        assert!(
+            (step - want).abs() < 1e-4 * sac.config.lr,
+            "log α moved by {step}, want {want} (mean log π {})",
+            stats.log_prob
+        );
+        if let Some(rise) = must_rise {
+            assert_eq!(step > 0.0, rise, "mean log π {}", stats.log_prob);
+        }
+    }
+}

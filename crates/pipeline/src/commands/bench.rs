@@ -38,15 +38,7 @@ pub fn measure(args: &BenchHhArgs) -> Result<serde_json::Value> {
     let steps = steps as usize;
     let params = HhParams::hh1952();
     let threshold = params.convention.default_threshold_mv();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot start {} threads: {e}; pass a smaller --threads",
-                args.threads
-            )
-        })?;
+    let pool = thread_pool(args.threads)?;
     let mut batch = HhBatch::new(params, currents(args.neurons))
         .map_err(|e| anyhow::anyhow!("cannot set up the benchmark: {e}"))?;
     let started = Instant::now();
@@ -86,23 +78,8 @@ pub fn run_train(args: &crate::cli::BenchTrainArgs) -> Result<()> {
     anyhow::ensure!(args.batch >= 1, "--batch must be at least 1");
     anyhow::ensure!(args.threads >= 1, "--threads must be at least 1");
     anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
-    let models: Vec<icnet_train::ModelKind> = if args.model == "all" {
-        icnet_train::ModelKind::ALL.to_vec()
-    } else {
-        vec![args
-            .model
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--model: {e} (or all)"))?]
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot start {} threads: {e}; pass a smaller --threads",
-                args.threads
-            )
-        })?;
+    let models = one_or_all("--model", &args.model, &icnet_train::ModelKind::ALL)?;
+    let pool = thread_pool(args.threads)?;
     let mut reports = Vec::new();
     for model in models {
         let report =
@@ -113,12 +90,7 @@ pub fn run_train(args: &crate::cli::BenchTrainArgs) -> Result<()> {
         eprintln!("{}: {:.2} ms per step", report.model, report.ms_per_step);
         reports.push(value);
     }
-    let out = if reports.len() == 1 {
-        reports.remove(0)
-    } else {
-        serde_json::Value::Array(reports)
-    };
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    println!("{}", serde_json::to_string_pretty(&one_or_array(reports))?);
     Ok(())
 }
 
@@ -134,23 +106,8 @@ pub fn measure_sac(args: &crate::cli::BenchSacArgs) -> Result<serde_json::Value>
     use icnet_control::sac::{bench::bench_update, ActorKind, SacConfig};
     anyhow::ensure!(args.threads >= 1, "--threads must be at least 1");
     anyhow::ensure!(args.repeats >= 1, "--repeats must be at least 1");
-    let actors: Vec<ActorKind> = if args.actor == "all" {
-        ActorKind::ALL.to_vec()
-    } else {
-        vec![args
-            .actor
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--actor: {e} (or all)"))?]
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot start {} threads: {e}; pass a smaller --threads",
-                args.threads
-            )
-        })?;
+    let actors = one_or_all("--actor", &args.actor, &ActorKind::ALL)?;
+    let pool = thread_pool(args.threads)?;
     let mut reports = Vec::new();
     for actor in actors {
         let report = pool.install(|| bench_update(actor, SacConfig::default(), args.repeats));
@@ -163,11 +120,41 @@ pub fn measure_sac(args: &crate::cli::BenchSacArgs) -> Result<serde_json::Value>
         );
         reports.push(value);
     }
-    Ok(if reports.len() == 1 {
+    Ok(one_or_array(reports))
+}
+
+/// A rayon pool of `threads` workers, or an error naming `--threads`.
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| {
+            anyhow::anyhow!("cannot start {threads} threads: {e}; pass a smaller --threads")
+        })
+}
+
+/// The items named by `value` of option `flag`: one parsed id, or every item for `all`.
+fn one_or_all<T>(flag: &str, value: &str, all: &[T]) -> Result<Vec<T>>
+where
+    T: Copy + std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    if value == "all" {
+        Ok(all.to_vec())
+    } else {
+        Ok(vec![value
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{flag}: {e} (or all)"))?])
+    }
+}
+
+/// One report as itself, several as a JSON array.
+fn one_or_array(mut reports: Vec<serde_json::Value>) -> serde_json::Value {
+    if reports.len() == 1 {
         reports.remove(0)
     } else {
         serde_json::Value::Array(reports)
-    })
+    }
 }
 
 #[cfg(test)]
@@ -182,5 +169,33 @@ mod tests {
         assert_eq!(c[10], 15.0);
         assert!((c[5] - 10.0).abs() < 1e-12);
         assert_eq!(currents(1), vec![5.0]);
+    }
+
+    #[test]
+    fn ids_or_all_parse_and_bad_ids_name_the_flag() {
+        use icnet_control::sac::ActorKind;
+        assert_eq!(
+            one_or_all("--actor", "all", &ActorKind::ALL).unwrap(),
+            ActorKind::ALL.to_vec()
+        );
+        assert_eq!(
+            one_or_all("--actor", "hh", &ActorKind::ALL).unwrap(),
+            vec![ActorKind::Hh]
+        );
+        let err = one_or_all("--actor", "gru", &ActorKind::ALL)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("--actor: unknown actor 'gru'") && err.ends_with("(or all)"),
+            "{err}"
+        );
+        assert_eq!(
+            one_or_array(vec![serde_json::json!(1)]),
+            serde_json::json!(1)
+        );
+        assert_eq!(
+            one_or_array(vec![serde_json::json!(1), serde_json::json!(2)]),
+            serde_json::json!([1, 2])
+        );
     }
 }
