@@ -60,6 +60,14 @@ impl InputScale {
             InputScale::Unit => set.batch_f32(indices, noise, x),
         }
     }
+
+    /// Network input units per grey level (1 on the byte scale, 1/255 on the unit scale).
+    pub fn per_grey_level(self) -> f32 {
+        match self {
+            InputScale::Bytes => 1.0,
+            InputScale::Unit => 1.0 / 255.0,
+        }
+    }
 }
 
 impl TrainConfig {
@@ -186,12 +194,45 @@ pub fn evaluate(
     noise: Option<&[f32]>,
     scale: InputScale,
 ) -> BatchStats {
+    evaluate_with(net, set, &mut |chunk, x| scale.batch(set, chunk, noise, x))
+}
+
+/// Accuracy of `net` on `set` when every test image gets its own noise: `noise(i, buf)` adds
+/// the noise of composite `i` (grey levels, 1296 values) to `buf`, which starts at zero; it
+/// is added to the image as a fixed noise image would be (scaled with it on the unit scale).
+/// This is the fresh-noise robustness probe: a pattern the network cannot have learned.
+pub fn evaluate_per_image_noise(
+    net: &mut dyn Network<f32>,
+    set: &MultiSet,
+    scale: InputScale,
+    noise: &mut dyn FnMut(usize, &mut [f32]),
+) -> BatchStats {
+    let per_grey = scale.per_grey_level();
+    let mut buf = vec![0.0f32; PIXELS];
+    evaluate_with(net, set, &mut |chunk, x| {
+        scale.batch(set, chunk, None, x);
+        for (&i, row) in chunk.iter().zip(x.chunks_exact_mut(PIXELS)) {
+            buf.fill(0.0);
+            noise(i, &mut buf);
+            for (v, n) in row.iter_mut().zip(&buf) {
+                *v += n * per_grey;
+            }
+        }
+    })
+}
+
+/// The evaluation loop: `fill(chunk, x)` writes the inputs of composites `chunk` into `x`.
+fn evaluate_with(
+    net: &mut dyn Network<f32>,
+    set: &MultiSet,
+    fill: &mut dyn FnMut(&[usize], &mut [f32]),
+) -> BatchStats {
     let mut total = BatchStats::default();
     let mut x = Vec::new();
     let indices: Vec<usize> = (0..set.len()).collect();
     for chunk in indices.chunks(EVAL_BATCH) {
         x.resize(chunk.len() * PIXELS, 0.0);
-        scale.batch(set, chunk, noise, &mut x);
+        fill(chunk, &mut x);
         let l1: Vec<u8> = chunk.iter().map(|&i| set.label1[i]).collect();
         let l2: Vec<u8> = chunk.iter().map(|&i| set.label2[i]).collect();
         let s = evaluate_batch(net, &x, &l1, &l2);
@@ -234,6 +275,16 @@ pub fn train(
     checkpoint_path: Option<&Path>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<TrainRecord, CheckpointError> {
+    train_network(config, data, checkpoint_path, progress).map(|(record, _)| record)
+}
+
+/// [`train`], also handing back the trained network (for probes after training).
+pub fn train_network(
+    config: &TrainConfig,
+    data: TrainData<'_>,
+    checkpoint_path: Option<&Path>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(TrainRecord, Box<dyn Network<f32>>), CheckpointError> {
     let mut net = build::<f32>(config.model, config.seed);
     let lens: Vec<usize> = net.params().iter().map(|p| p.len()).collect();
     let mut adam = Adam::<f32>::new(config.adam, &lens);
@@ -303,10 +354,11 @@ pub fn train(
             Checkpoint::capture(config, net.as_ref(), &adam, &curve).save(path)?;
         }
     }
-    Ok(TrainRecord {
+    let record = TrainRecord {
         config: config.clone(),
         curve,
         parameters: lens.iter().sum(),
         resumed_epochs,
-    })
+    };
+    Ok((record, net))
 }

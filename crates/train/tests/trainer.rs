@@ -139,3 +139,50 @@ fn a_killed_run_resumes_from_its_checkpoint_to_the_uninterrupted_result() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The per-image noise evaluator agrees with the fixed-noise one when every image gets the
+/// same pattern (on both input scales), and the network `train_network` hands back scores
+/// what the last epoch of its record reports.
+#[test]
+fn per_image_noise_evaluation_matches_fixed_noise_and_the_returned_network_is_the_trained_one() {
+    use icnet_train::trainer::{evaluate, evaluate_per_image_noise, train_network, InputScale};
+    let (train_set, test_set) = (toy_set(160, 11), toy_set(300, 12));
+    let data = TrainData {
+        train: &train_set,
+        test: &test_set,
+        noise: None,
+    };
+    let c = config(ModelKind::LifFc, 2);
+    let (record, mut net) = train_network(&c, data, None, &mut |_| {}).unwrap();
+    let last = record.curve.last().unwrap();
+    let clean = evaluate(net.as_mut(), &test_set, None, c.input_scale);
+    assert_eq!(clean.rows, 300);
+    assert_eq!(100.0 * clean.correct1 as f64 / 300.0, last.test_acc1);
+    assert_eq!(100.0 * clean.correct2 as f64 / 300.0, last.test_acc2);
+    let pattern = icnet_data::fixed_noise(60.0, 4);
+    for scale in [InputScale::Bytes, InputScale::Unit] {
+        let fixed = evaluate(net.as_mut(), &test_set, Some(&pattern), scale);
+        let mut seen = Vec::new();
+        let per_image = evaluate_per_image_noise(net.as_mut(), &test_set, scale, &mut |i, buf| {
+            assert!(buf.iter().all(|&v| v == 0.0), "buffer starts at zero");
+            seen.push(i);
+            buf.copy_from_slice(&pattern);
+        });
+        assert_eq!(
+            seen,
+            (0..300).collect::<Vec<_>>(),
+            "each image once, in order"
+        );
+        assert_eq!(
+            (fixed.correct1, fixed.correct2),
+            (per_image.correct1, per_image.correct2),
+            "{scale:?}"
+        );
+        assert!((fixed.loss - per_image.loss).abs() <= 1e-9 * fixed.loss.abs().max(1.0));
+    }
+    // Noise that differs per image changes the result (the probe is not a no-op).
+    let loud = evaluate_per_image_noise(net.as_mut(), &test_set, c.input_scale, &mut |i, buf| {
+        buf.copy_from_slice(&icnet_data::fixed_noise(150.0, i as u64));
+    });
+    assert!(loud.loss > clean.loss, "{} vs {}", loud.loss, clean.loss);
+}

@@ -2,6 +2,7 @@
 //! for the five fully-connected and the five convolutional models (PAPER.md §4), mean ± s.d.
 //! over seeds, with learning curves.
 
+use super::fig4h;
 use super::multitask::bars::{Bar, BarFigure, BarPanel};
 use super::multitask::{self, curves, mean_sd, Finished, Scale, CONV_MODELS, DATASETS, FC_MODELS};
 use crate::output::plot::PanelGrid;
@@ -17,6 +18,15 @@ pub const ID: &str = "fig4c";
 
 /// The data set on which the voltage-dependent HH option is trained.
 pub const VOLTAGE_DEPENDENT_DATASET: icnet_data::DatasetKind = icnet_data::DatasetKind::MultiMnist;
+
+/// Amplitudes of the fresh-noise probe run on the clean Multi-(Fashion+MNIST) models: those
+/// of Fig. 4h without 0 (the clean accuracy is the run's own).
+pub fn fresh_noise_amplitudes() -> Vec<f32> {
+    fig4h::AMPLITUDES
+        .into_iter()
+        .filter(|&a| a != 0.0)
+        .collect()
+}
 
 /// Fig. 4c, all ten models.
 pub struct Fig4c;
@@ -46,7 +56,12 @@ impl Experiment for Fig4c {
         for dataset in DATASETS {
             for model in FC_MODELS.into_iter().chain(CONV_MODELS) {
                 for seed in Scale::for_model(profile, model).seeds {
-                    let config = multitask::config(profile, dataset, model, seed, 0.0)?;
+                    let mut config = multitask::config(profile, dataset, model, seed, 0.0)?;
+                    if dataset == fig4h::DATASET {
+                        // The fresh-noise probe of the robustness analysis, on these
+                        // clean-trained models.
+                        config.fresh_noise = fresh_noise_amplitudes();
+                    }
                     runs.push(multitask::run_spec(ID, &config)?);
                 }
             }

@@ -96,6 +96,7 @@ mod tests {
                 max_batches: scale.max_batches,
                 input_scale: InputScale::Bytes,
             },
+            fresh_noise: Vec::new(),
         };
         RunSpec::new("fig4c", "test", serde_json::to_value(config).unwrap(), 0)
     }

@@ -9,9 +9,13 @@ pub mod estimate;
 use crate::profile::Profile;
 use crate::registry::{RunContext, RunRecord, RunSpec};
 use anyhow::{Context, Result};
+use icnet_analysis::robustness::add_fresh_gaussian_noise_batch;
 use icnet_data::{DatasetKind, MultiDataset};
 use icnet_train::optim::AdamConfig;
-use icnet_train::trainer::{train, InputScale, Progress, TrainConfig, TrainData, TrainRecord};
+use icnet_train::trainer::{
+    evaluate_per_image_noise, train_network, InputScale, Progress, TrainConfig, TrainData,
+    TrainRecord,
+};
 use icnet_train::ModelKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -43,6 +47,8 @@ pub const DATASETS: [DatasetKind; 3] = [
 pub const DATA_SEED: u64 = 0;
 /// Seed of the fixed noise image of Fig. 4h (one pattern, scaled by A).
 pub const NOISE_SEED: u64 = 4_808;
+/// Seed of the fresh per-image noise of the robustness probe (image i draws on stream i).
+pub const FRESH_NOISE_SEED: u64 = 9_090;
 
 /// How a profile scales the multi-task workload.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -203,6 +209,11 @@ pub struct MultitaskConfig {
     pub noise_seed: u64,
     /// The training configuration (model, seed, epochs, optimiser, schedule).
     pub train: TrainConfig,
+    /// Amplitudes (grey levels) of the fresh-noise probe: after training, the test set is
+    /// scored again at each, every image with its own i.i.d. Gaussian noise (seed
+    /// [`FRESH_NOISE_SEED`]). Empty: no probe.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fresh_noise: Vec<f32>,
 }
 
 impl MultitaskConfig {
@@ -374,6 +385,7 @@ pub fn config(
             max_batches: scale.max_batches,
             input_scale: InputScale::Bytes,
         },
+        fresh_noise: Vec::new(),
     })
 }
 
@@ -436,7 +448,7 @@ pub fn execute(run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
         config.train.max_batches.map_or(n, |m| m.min(n)) as u64
     };
     ctx.progress.set_total(epochs * batches);
-    let record: TrainRecord = train(
+    let (record, mut net): (TrainRecord, _) = train_network(
         &config.train,
         TrainData {
             train: &data.train,
@@ -456,10 +468,30 @@ pub fn execute(run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
             }
         },
     )?;
+    let fresh_noise = config
+        .fresh_noise
+        .iter()
+        .map(|&amplitude| {
+            ctx.progress
+                .set_message(format!("fresh-noise probe, A = {amplitude}"));
+            let (acc1, acc2) = fresh_noise_accuracy(
+                net.as_mut(),
+                &data.test,
+                config.train.input_scale,
+                amplitude,
+            )?;
+            Ok(FreshNoise {
+                amplitude,
+                acc1,
+                acc2,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     ctx.write_json(RECORD_FILE, &record)?;
     let _ = std::fs::remove_file(&checkpoint);
     let (acc1, acc2) = record.final_accuracy();
     Ok(json!({
+        "fresh_noise": fresh_noise,
         "task1_acc": acc1,
         "task2_acc": acc2,
         "dataset_checksum": data.checksum,
@@ -479,6 +511,39 @@ pub fn execute(run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
     }))
 }
 
+/// Test accuracy under the fresh-noise probe at one amplitude.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FreshNoise {
+    /// Amplitude A (grey levels): the standard deviation of each image's own noise.
+    pub amplitude: f32,
+    /// Task-1 test accuracy, %.
+    pub acc1: f64,
+    /// Task-2 test accuracy, %.
+    pub acc2: f64,
+}
+
+/// Task-1 and task-2 test accuracy (%) of `net` on `test` when every image gets its own
+/// noise A·N(0, 1) (`icnet_analysis::robustness::add_fresh_gaussian_noise_batch`, seed
+/// [`FRESH_NOISE_SEED`], stream = image index: the same draw in any batch order).
+pub fn fresh_noise_accuracy(
+    net: &mut dyn icnet_train::Network<f32>,
+    test: &icnet_data::MultiSet,
+    scale: InputScale,
+    amplitude: f32,
+) -> Result<(f64, f64)> {
+    let mut failure = None;
+    let stats = evaluate_per_image_noise(net, test, scale, &mut |i, buf| {
+        if let Err(e) = add_fresh_gaussian_noise_batch(buf, i as u64, amplitude, FRESH_NOISE_SEED) {
+            failure.get_or_insert(e);
+        }
+    });
+    if let Some(e) = failure {
+        anyhow::bail!("fresh-noise probe at A = {amplitude}: {e}");
+    }
+    let percent = |c: usize| 100.0 * c as f64 / stats.rows.max(1) as f64;
+    Ok((percent(stats.correct1), percent(stats.correct2)))
+}
+
 /// A finished run with its config and headline numbers.
 #[derive(Clone, Debug)]
 pub struct Finished {
@@ -490,6 +555,17 @@ pub struct Finished {
     pub acc2: f64,
     /// The run record (for curves).
     pub record: RunRecord,
+}
+
+impl Finished {
+    /// The fresh-noise probe's accuracies (empty when the run had no probe).
+    pub fn fresh_noise(&self) -> Result<Vec<FreshNoise>> {
+        match self.record.summary.get("fresh_noise") {
+            None => Ok(Vec::new()),
+            Some(v) => serde_json::from_value(v.clone())
+                .context("cached run's fresh_noise is not a list of {amplitude, acc1, acc2}"),
+        }
+    }
 }
 
 /// Reads the finished runs.
