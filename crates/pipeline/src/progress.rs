@@ -101,6 +101,13 @@ impl RunProgress {
         }
     }
 
+    /// Sets the work units done (a resumed run starts part-way).
+    pub fn set_position(&self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+
     /// Sets the message shown next to the bar (e.g. the current loss).
     pub fn set_message(&self, message: impl Into<String>) {
         if let Some(bar) = &self.bar {

@@ -52,6 +52,11 @@ impl<S: Scalar> Ema<S> {
         self.updates += 1;
     }
 
+    /// The averages, one vector per parameter (for checkpoints).
+    pub fn shadow_mut(&mut self) -> &mut [Vec<S>] {
+        &mut self.shadow
+    }
+
     /// Exchanges the model's weights with the averages: call once to evaluate with the
     /// averaged weights, and again to restore the trained ones.
     pub fn swap(&mut self, params: &mut [&mut Param<S>]) {

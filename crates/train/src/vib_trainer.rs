@@ -5,6 +5,9 @@
 //! I(Z;X) bound). The hidden spike counts of the test images at the epoch of best test
 //! accuracy are kept for a second, independent MI estimate.
 
+use crate::checkpoint::{
+    f32s, header_json, parse_header, put_f32s, read_container, write_container, CheckpointError,
+};
 use crate::ema::Ema;
 use crate::loss::cross_entropy;
 use crate::models::{VibEncoder, VibModel, CLASSES, DEFAULT_BETA, Z_DIM};
@@ -15,6 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use std::time::Instant;
 
 /// Everything that defines a VIB training run.
@@ -227,17 +231,143 @@ fn percent(correct: usize, rows: usize) -> f64 {
     }
 }
 
+/// What a VIB run carries from one epoch to the next besides the model and optimiser.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Progression {
+    curve: Vec<VibEpoch>,
+    best_epoch: usize,
+    /// Best mean test accuracy so far (−∞ before the first epoch: not in a checkpoint).
+    best_acc: f64,
+    features: usize,
+    #[serde(skip)]
+    best_counts: Vec<f32>,
+}
+
+/// The JSON header of a VIB checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct VibCheckpointHeader {
+    config: VibConfig,
+    progression: Progression,
+    adam_step: u64,
+    ema_updates: u64,
+    /// Lengths of the f32 blobs: per parameter value, m, v, shadow; then the best counts.
+    blobs: Vec<usize>,
+}
+
+const VIB_MAGIC: &[u8; 8] = b"ICNETVB1";
+
+/// Every f32 vector of the state, in file order.
+fn vib_blobs<'a>(
+    net: &'a mut VibModel<f32>,
+    adam: &'a mut Adam<f32>,
+    ema: &'a mut Ema<f32>,
+    best_counts: &'a mut Vec<f32>,
+) -> Vec<&'a mut Vec<f32>> {
+    let mut out = Vec::new();
+    let params = net.params_mut();
+    let moments = adam.m.iter_mut().zip(adam.v.iter_mut());
+    for ((p, (m, v)), shadow) in params.into_iter().zip(moments).zip(ema.shadow_mut()) {
+        out.extend([&mut p.value, m, v, shadow]);
+    }
+    out.push(best_counts);
+    out
+}
+
+fn save_vib(
+    path: &Path,
+    config: &VibConfig,
+    state: (&mut VibModel<f32>, &mut Adam<f32>, &mut Ema<f32>),
+    progression: &mut Progression,
+) -> Result<(), CheckpointError> {
+    let (net, adam, ema) = state;
+    let (adam_step, ema_updates) = (adam.step, ema.updates);
+    let mut counts = std::mem::take(&mut progression.best_counts);
+    let mut payload = Vec::new();
+    let mut blobs = Vec::new();
+    for blob in vib_blobs(net, adam, ema, &mut counts) {
+        blobs.push(blob.len());
+        put_f32s(&mut payload, blob);
+    }
+    progression.best_counts = counts;
+    let header = VibCheckpointHeader {
+        config: config.clone(),
+        progression: progression.clone(),
+        adam_step,
+        ema_updates,
+        blobs,
+    };
+    write_container(path, VIB_MAGIC, &header_json(path, &header)?, &payload)
+}
+
+/// Restores a VIB checkpoint of `config` into the fresh state; `None` when there is none.
+fn load_vib(
+    path: &Path,
+    config: &VibConfig,
+    state: (&mut VibModel<f32>, &mut Adam<f32>, &mut Ema<f32>),
+) -> Result<Option<Progression>, CheckpointError> {
+    let Some((header, payload)) = read_container(path, VIB_MAGIC)? else {
+        return Ok(None);
+    };
+    let header: VibCheckpointHeader = parse_header(path, &header)?;
+    if header.config != *config {
+        return Ok(None);
+    }
+    let (net, adam, ema) = state;
+    let mut progression = header.progression;
+    let total: usize = header.blobs.iter().sum();
+    let mut values = f32s(path, &payload, total)?.into_iter();
+    let mut counts = Vec::new();
+    let targets = vib_blobs(net, adam, ema, &mut counts);
+    let last = targets.len() - 1;
+    if targets.len() != header.blobs.len()
+        || targets
+            .iter()
+            .zip(&header.blobs)
+            .take(last)
+            .any(|(t, &n)| t.len() != n)
+    {
+        return Err(CheckpointError::Invalid {
+            path: path.to_path_buf(),
+            reason: "its tensors do not match this model".into(),
+        });
+    }
+    for (target, &n) in targets.into_iter().zip(&header.blobs) {
+        target.clear();
+        target.extend(values.by_ref().take(n));
+    }
+    adam.step = header.adam_step;
+    ema.updates = header.ema_updates;
+    progression.best_counts = counts;
+    Ok(Some(progression))
+}
+
 /// Trains a VIB model on `data` (see the module documentation); `progress` gets
-/// (epoch from 1, batch from 1, batches, loss) after every batch.
+/// (epoch from 1, batch from 1, batches, loss) after every batch. With `checkpoint`, the
+/// state after every epoch (weights, Adam, the weight average, the curve and the best
+/// epoch's counts) is written there, and a run that finds a checkpoint of the same
+/// configuration continues after its last finished epoch, exactly as if uninterrupted.
 pub fn train_vib(
     config: &VibConfig,
     data: TrainData<'_>,
+    checkpoint: Option<&Path>,
     progress: &mut dyn FnMut(usize, usize, usize, f64),
-) -> VibOutcome {
+) -> Result<VibOutcome, CheckpointError> {
     let mut net = VibModel::<f32>::new(config.encoder, config.z_dim, config.beta, config.seed);
     let lens: Vec<usize> = net.params().iter().map(|p| p.len()).collect();
     let mut adam = Adam::<f32>::new(config.adam, &lens);
     let mut ema = Ema::new(config.ema_decay, &net.params());
+    let mut run = Progression {
+        curve: Vec::new(),
+        best_epoch: 0,
+        best_acc: f64::NEG_INFINITY,
+        features: 0,
+        best_counts: Vec::new(),
+    };
+    if let Some(path) = checkpoint {
+        if let Some(saved) = load_vib(path, config, (&mut net, &mut adam, &mut ema))? {
+            run = saved;
+        }
+    }
     let schedule = config.schedule();
     let steps = config.encoder.model_kind().hyper().steps as f32;
     let n_train = config
@@ -245,10 +375,7 @@ pub fn train_vib(
         .map_or(data.train.len(), |l| l.min(data.train.len()));
     let zd = config.z_dim;
     let mut x = vec![0.0f32; config.batch * PIXELS];
-    let mut curve = Vec::new();
-    let (mut best_epoch, mut best_acc, mut best_counts) = (0, f64::NEG_INFINITY, Vec::new());
-    let mut features = 0;
-    for epoch in 0..config.epochs {
+    for epoch in run.curve.len()..config.epochs {
         let started = Instant::now();
         let lr = schedule.lr_at(epoch);
         let order = epoch_order(config.seed, epoch, n_train);
@@ -302,22 +429,25 @@ pub fn train_vib(
             seconds: started.elapsed().as_secs_f64(),
         };
         let acc = 0.5 * (record.test_acc1 + record.test_acc2);
-        if acc > best_acc {
-            best_acc = acc;
-            best_epoch = epoch + 1;
-            features = test.counts.len() / config.count_rows.min(test.rows).max(1);
-            best_counts = test.counts;
+        if acc > run.best_acc {
+            run.best_acc = acc;
+            run.best_epoch = epoch + 1;
+            run.features = test.counts.len() / config.count_rows.min(test.rows).max(1);
+            run.best_counts = test.counts;
         }
-        curve.push(record);
+        run.curve.push(record);
+        if let Some(path) = checkpoint {
+            save_vib(path, config, (&mut net, &mut adam, &mut ema), &mut run)?;
+        }
     }
-    VibOutcome {
+    Ok(VibOutcome {
         record: VibRecord {
             config: config.clone(),
-            curve,
+            curve: run.curve,
             parameters: lens.iter().sum(),
-            best_epoch,
+            best_epoch: run.best_epoch,
         },
-        counts: best_counts,
-        features,
-    }
+        counts: run.best_counts,
+        features: run.features,
+    })
 }

@@ -186,3 +186,71 @@ fn per_image_noise_evaluation_matches_fixed_noise_and_the_returned_network_is_th
     });
     assert!(loud.loss > clean.loss, "{} vs {}", loud.loss, clean.loss);
 }
+
+/// A VIB run killed during epoch 3 resumes from the checkpoint of epoch 2 to exactly the
+/// record and best-epoch spike counts of an uninterrupted run (weights, Adam and the weight
+/// average all restored); a checkpoint of another configuration is ignored.
+#[test]
+fn a_killed_vib_run_resumes_from_its_checkpoint_to_the_uninterrupted_result() {
+    use icnet_train::models::VibEncoder;
+    use icnet_train::vib_trainer::{train_vib, VibConfig};
+    let (train_set, test_set) = (toy_set(96, 21), toy_set(48, 22));
+    let data = TrainData {
+        train: &train_set,
+        test: &test_set,
+        noise: None,
+    };
+    for encoder in [VibEncoder::Lif, VibEncoder::SLif2Hh] {
+        let mut c = VibConfig::reference(encoder, 4);
+        c.epochs = 4;
+        c.batch = 32;
+        c.z_dim = 16;
+        c.count_rows = 20;
+        let whole = train_vib(&c, data, None, &mut |_, _, _, _| {}).unwrap();
+        let dir = std::env::temp_dir().join(format!("icnet-vib-ck-{}", std::process::id()));
+        let path = dir.join(format!("{encoder:?}.ckpt"));
+        let _ = std::fs::remove_file(&path);
+        let killed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            train_vib(&c, data, Some(&path), &mut |epoch, batch, _, _| {
+                if epoch == 3 && batch == 2 {
+                    panic!("killed");
+                }
+            })
+        }));
+        assert!(killed.is_err());
+        let mut first_epoch = None;
+        let resumed = train_vib(&c, data, Some(&path), &mut |epoch, _, _, _| {
+            first_epoch.get_or_insert(epoch);
+        })
+        .unwrap();
+        assert_eq!(first_epoch, Some(3), "{encoder:?}");
+        let strip = |r: &icnet_train::vib_trainer::VibRecord| {
+            r.curve
+                .iter()
+                .map(|e| {
+                    (
+                        e.train_loss,
+                        e.test_acc1,
+                        e.test_acc2,
+                        e.test_ce1,
+                        e.test_kl_nats,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&resumed.record), strip(&whole.record), "{encoder:?}");
+        assert_eq!(resumed.record.best_epoch, whole.record.best_epoch);
+        assert_eq!(resumed.counts, whole.counts, "{encoder:?}");
+        assert_eq!(resumed.features, whole.features);
+        // Another configuration's checkpoint is not used.
+        let mut other = c.clone();
+        other.epochs = 2;
+        let mut first = None;
+        train_vib(&other, data, Some(&path), &mut |epoch, _, _, _| {
+            first.get_or_insert(epoch);
+        })
+        .unwrap();
+        assert_eq!(first, Some(1));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

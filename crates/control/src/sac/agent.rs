@@ -170,6 +170,56 @@ impl<S: Scalar> Sac<S> {
         }
     }
 
+    /// Every value that evolves during learning, named, in a fixed order: parameters of the
+    /// actor, critics and target critics, log α, and the three optimisers' moments (for
+    /// checkpoints; the optimisers' step counts are [`Sac::adam_steps_mut`]).
+    pub(crate) fn state_mut(&mut self) -> Vec<(String, &mut Vec<S>)> {
+        let mut out: Vec<(String, &mut Vec<S>)> = Vec::new();
+        let params = self
+            .actor
+            .params_mut()
+            .into_iter()
+            .map(|p| ("actor", p))
+            .chain(
+                self.q
+                    .iter_mut()
+                    .flat_map(|m| m.params_mut())
+                    .map(|p| ("q", p)),
+            )
+            .chain(
+                self.q_target
+                    .iter_mut()
+                    .flat_map(|m| m.params_mut())
+                    .map(|p| ("q_target", p)),
+            )
+            .chain(std::iter::once(("alpha", &mut self.log_alpha)));
+        for (owner, p) in params {
+            out.push((format!("{owner}/{}", p.name), &mut p.value));
+        }
+        for (name, opt) in [
+            ("adam_actor", &mut self.opt_actor),
+            ("adam_q", &mut self.opt_q),
+            ("adam_alpha", &mut self.opt_alpha),
+        ] {
+            for (i, m) in opt.m.iter_mut().enumerate() {
+                out.push((format!("{name}/m{i}"), m));
+            }
+            for (i, v) in opt.v.iter_mut().enumerate() {
+                out.push((format!("{name}/v{i}"), v));
+            }
+        }
+        out
+    }
+
+    /// The step counts of the actor's, critics' and α's optimisers.
+    pub(crate) fn adam_steps_mut(&mut self) -> [&mut u64; 3] {
+        [
+            &mut self.opt_actor.step,
+            &mut self.opt_q.step,
+            &mut self.opt_alpha.step,
+        ]
+    }
+
     /// α now.
     pub fn alpha(&self) -> S {
         self.log_alpha.value[0].exp()

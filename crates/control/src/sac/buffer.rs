@@ -8,18 +8,18 @@ use rand_chacha::ChaCha8Rng;
 /// A ring buffer of `(window, action, reward, next window, done)` transitions.
 #[derive(Clone, Debug)]
 pub struct ReplayBuffer {
-    capacity: usize,
-    window_len: usize,
-    action_len: usize,
-    len: usize,
-    next: usize,
-    pushed: u64,
-    windows: Vec<f32>,
-    next_windows: Vec<f32>,
-    actions: Vec<f32>,
-    rewards: Vec<f32>,
-    dones: Vec<f32>,
-    ids: Vec<u64>,
+    pub(crate) capacity: usize,
+    pub(crate) window_len: usize,
+    pub(crate) action_len: usize,
+    pub(crate) len: usize,
+    pub(crate) next: usize,
+    pub(crate) pushed: u64,
+    pub(crate) windows: Vec<f32>,
+    pub(crate) next_windows: Vec<f32>,
+    pub(crate) actions: Vec<f32>,
+    pub(crate) rewards: Vec<f32>,
+    pub(crate) dones: Vec<f32>,
+    pub(crate) ids: Vec<u64>,
 }
 
 /// A sampled batch, converted to the learner's scalar.

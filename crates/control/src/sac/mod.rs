@@ -6,12 +6,14 @@
 //! * [`mlp`]: the plain MLP of the critics and the actor heads.
 //! * [`agent`]: twin critics, targets, the SAC losses and update.
 //! * [`buffer`]: the replay buffer of observation windows.
+//! * [`checkpoint`]: the saved loop state that lets a killed run continue exactly.
 //! * [`run`]: the environment loop with the shaped reward and the noise of Fig. 4i.
 
 pub mod actor;
 pub mod agent;
 pub mod bench;
 pub mod buffer;
+pub mod checkpoint;
 pub mod gaussian;
 pub mod mlp;
 pub mod run;
@@ -19,4 +21,4 @@ pub mod run;
 pub use actor::{Actor, ActorKind, ActorShape, UnknownActor};
 pub use agent::{Sac, SacConfig, UpdateStats};
 pub use buffer::{Batch, ReplayBuffer};
-pub use run::{train, Policy, RunConfig, RunRecord, SacError};
+pub use run::{train, train_resumable, Checkpointing, Policy, RunConfig, RunRecord, SacError};

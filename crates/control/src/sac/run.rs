@@ -17,12 +17,14 @@
 use super::actor::ActorKind;
 use super::agent::{Sac, SacConfig, UpdateStats};
 use super::buffer::{Batch, ReplayBuffer};
+use super::checkpoint::{EpisodeSums, LoopState};
 use crate::env::{double_pendulum, pendulum, Env, InvertedDoublePendulum, InvertedPendulum};
 use crate::error::ControlError;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Steps after which gymnasium's v5 tasks truncate an episode.
 pub const TIME_LIMIT: usize = 1000;
@@ -115,6 +117,9 @@ pub enum SacError {
     /// A configuration value out of range.
     #[error("bad run configuration: {0}")]
     Config(String),
+    /// A checkpoint could not be written or read.
+    #[error(transparent)]
+    Checkpoint(#[from] icnet_train::checkpoint::CheckpointError),
 }
 
 /// Per-episode summary.
@@ -205,6 +210,26 @@ pub fn train(
     config: &RunConfig,
     progress: &mut dyn FnMut(usize, f64),
 ) -> Result<RunRecord, SacError> {
+    train_resumable(config, None, progress)
+}
+
+/// Where and how often a run saves its state.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpointing<'a> {
+    /// The checkpoint file.
+    pub path: &'a Path,
+    /// Save after every `every` environment steps (and never after the last).
+    pub every: usize,
+}
+
+/// [`train`] with checkpoints: with `checkpointing`, the whole loop state is saved every
+/// `every` steps, and a run that finds a checkpoint of the same configuration continues
+/// from it, exactly as if it had never stopped (see [`super::checkpoint`]).
+pub fn train_resumable(
+    config: &RunConfig,
+    checkpointing: Option<Checkpointing<'_>>,
+    progress: &mut dyn FnMut(usize, f64),
+) -> Result<RunRecord, SacError> {
     if config.steps == 0
         || config.sac.batch == 0
         || config.replay == 0
@@ -263,8 +288,32 @@ pub fn train(
         updates: 0,
         last_update: UpdateStats::default(),
     };
-    let (mut ep_len, mut ep_shaped, mut ep_task, mut last_return) = (0usize, 0.0, 0.0, f64::NAN);
-    for step in 0..config.steps {
+    let mut episode = EpisodeSums {
+        length: 0,
+        shaped: 0.0,
+        task: 0.0,
+        last_return: None,
+    };
+    let mut start = 0;
+    if let Some(c) = checkpointing {
+        if c.every == 0 {
+            return Err(SacError::Config(
+                "checkpoint interval must be at least 1 step".into(),
+            ));
+        }
+        let mut state = LoopState {
+            steps_done: 0,
+            env: env.as_mut(),
+            rngs: [&mut env_rng, &mut act_rng, &mut noise_rng, &mut sample_rng],
+            agent: agent.as_mut(),
+            buffer: &mut buffer,
+            window: &mut window.data,
+            record: &mut record,
+            episode: &mut episode,
+        };
+        start = state.load(c.path, config)?.unwrap_or(0);
+    }
+    for step in start..config.steps {
         let action: Vec<f32> = match agent.as_mut() {
             Some(agent) if step >= config.random_steps => {
                 agent.act(&window.data, 1, false, &mut act_rng)
@@ -290,9 +339,9 @@ pub fn train(
         };
         record.shaped.push(shaped as f32);
         record.task.push(out.reward as f32);
-        ep_len += 1;
-        ep_shaped += shaped;
-        ep_task += out.reward;
+        episode.length += 1;
+        episode.shaped += shaped;
+        episode.task += out.reward;
         let previous = window.data.clone();
         window.push(&observe(&out.obs, &mut noise_rng));
         buffer.push(
@@ -302,15 +351,19 @@ pub fn train(
             &window.data,
             out.terminated,
         );
-        if out.terminated || ep_len >= TIME_LIMIT {
+        if out.terminated || episode.length >= TIME_LIMIT {
             record.episodes.push(EpisodeStat {
                 end_step: step + 1,
-                length: ep_len,
-                shaped_return: ep_shaped,
-                task_return: ep_task,
+                length: episode.length,
+                shaped_return: episode.shaped,
+                task_return: episode.task,
             });
-            last_return = ep_shaped;
-            (ep_len, ep_shaped, ep_task) = (0, 0.0, 0.0);
+            episode = EpisodeSums {
+                length: 0,
+                shaped: 0.0,
+                task: 0.0,
+                last_return: Some(episode.shaped),
+            };
             let first = env.reset(&mut env_rng);
             window.reset(&observe(&first, &mut noise_rng));
         }
@@ -322,8 +375,23 @@ pub fn train(
                 record.updates += 1;
             }
         }
+        if let Some(c) = checkpointing {
+            if (step + 1) % c.every == 0 && step + 1 < config.steps {
+                LoopState {
+                    steps_done: step + 1,
+                    env: env.as_mut(),
+                    rngs: [&mut env_rng, &mut act_rng, &mut noise_rng, &mut sample_rng],
+                    agent: agent.as_mut(),
+                    buffer: &mut buffer,
+                    window: &mut window.data,
+                    record: &mut record,
+                    episode: &mut episode,
+                }
+                .save(c.path, config)?;
+            }
+        }
         if (step + 1) % 100 == 0 {
-            progress(step + 1, last_return);
+            progress(step + 1, episode.last_return.unwrap_or(f64::NAN));
         }
     }
     Ok(record)

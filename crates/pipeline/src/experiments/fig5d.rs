@@ -252,6 +252,8 @@ impl Experiment for Fig5d {
             vib.max_batches.map_or(n, |m| m.min(n)) as u64
         };
         ctx.progress.set_total(vib.epochs as u64 * batches);
+        // A checkpoint after every epoch, beside the cache: a killed run resumes.
+        let checkpoint = ctx.checkpoint_path();
         let outcome = train_vib(
             vib,
             TrainData {
@@ -259,13 +261,16 @@ impl Experiment for Fig5d {
                 test: &data.test,
                 noise: None,
             },
-            &mut |epoch, _, _, loss| {
-                ctx.progress.inc(1);
+            Some(&checkpoint),
+            &mut |epoch, batch, _, loss| {
+                ctx.progress
+                    .set_position((epoch as u64 - 1) * batches + batch as u64);
                 ctx.progress
                     .set_message(format!("epoch {epoch} loss {loss:.3}"));
             },
-        );
+        )?;
         ctx.write_json(RECORD_FILE, &outcome.record)?;
+        let _ = std::fs::remove_file(&checkpoint);
         let best = outcome
             .record
             .best()

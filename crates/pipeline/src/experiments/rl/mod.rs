@@ -6,7 +6,9 @@ use crate::profile::Profile;
 use crate::registry::{RunContext, RunRecord, RunSpec};
 use anyhow::{Context, Result};
 use icnet_control::env::{double_pendulum, pendulum};
-use icnet_control::sac::run::{train, Policy, RunConfig, RunRecord as SacRecord};
+use icnet_control::sac::run::{
+    train_resumable, Checkpointing, Policy, RunConfig, RunRecord as SacRecord,
+};
 use icnet_control::sac::ActorKind;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -58,11 +60,11 @@ impl Scale {
                 smoothing: 100,
             },
             Profile::Smoke => Scale {
-                single_steps: 50,
-                double_steps: 50,
-                random_steps: 40,
+                single_steps: 300,
+                double_steps: 300,
+                random_steps: 100,
                 seeds: vec![0],
-                smoothing: 20,
+                smoothing: 50,
             },
         }
     }
@@ -177,13 +179,25 @@ pub fn estimated_seconds(run: &RunSpec) -> f64 {
     }
 }
 
-/// Executes one run: trains, writes [`RECORD_FILE`], returns the summary.
+/// Environment steps between checkpoints of a run of `steps` steps: about ten per run, at
+/// least 1 000 steps apart (a checkpoint holds the replay buffer).
+pub fn checkpoint_every(steps: usize) -> usize {
+    (steps / 10).max(1_000)
+}
+
+/// Executes one run: trains (checkpointing beside the cache, so a killed run continues
+/// where it stopped), writes [`RECORD_FILE`], returns the summary.
 pub fn execute(run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
     let rl: RlRun = serde_json::from_value(run.config.clone())
         .context("run config is not a deep-RL run config")?;
     ctx.progress.set_total(rl.run.steps as u64);
-    let record = train(&rl.run, &mut |_, last| {
-        ctx.progress.inc(100);
+    let checkpoint = ctx.checkpoint_path();
+    let checkpointing = Checkpointing {
+        path: &checkpoint,
+        every: checkpoint_every(rl.run.steps),
+    };
+    let record = train_resumable(&rl.run, Some(checkpointing), &mut |step, last| {
+        ctx.progress.set_position(step as u64);
         if last.is_finite() {
             ctx.progress
                 .set_message(format!("episode shaped reward {last:.0}"));
@@ -191,6 +205,7 @@ pub fn execute(run: &RunSpec, ctx: &RunContext<'_>) -> Result<Value> {
     })
     .map_err(|e| anyhow::anyhow!("{}: {e}", run.label))?;
     ctx.write_json(RECORD_FILE, &record)?;
+    let _ = std::fs::remove_file(&checkpoint);
     let mean = record.shaped.iter().map(|&v| f64::from(v)).sum::<f64>()
         / record.shaped.len().max(1) as f64;
     Ok(serde_json::json!({
