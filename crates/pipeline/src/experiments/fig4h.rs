@@ -74,7 +74,7 @@ impl Experiment for Fig4h {
             );
         }
         let fc_scale = Scale::for_model(ctx.profile, ModelKind::LifFc).describe(ctx.profile);
-        let conv_scale = Scale::for_model(ctx.profile, ModelKind::LifConv).describe(ctx.profile);
+        let conv_scale = multitask::describe_models(ctx.profile, &CONV_MODELS);
         let scale =
             format!("fully-connected models: {fc_scale}; convolutional models: {conv_scale}");
         let mut metrics = Vec::new();
