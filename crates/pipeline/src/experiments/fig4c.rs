@@ -94,7 +94,7 @@ impl Experiment for Fig4c {
 
     fn render(&self, ctx: &RenderContext<'_>, out: &OutputWriter) -> Result<Rendered> {
         let runs = multitask::finished(ctx.runs)?;
-        let scale = Scale::for_model(ctx.profile, ModelKind::LifFc).describe(ctx.profile);
+        let scale = multitask::describe_models(ctx.profile, &FC_MODELS);
         let conv_scale = multitask::describe_models(ctx.profile, &CONV_MODELS);
         let checksums = multitask::dataset_checksums(&runs);
         let mut metrics = Vec::new();

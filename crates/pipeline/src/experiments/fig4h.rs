@@ -10,7 +10,6 @@ use crate::profile::Profile;
 use crate::registry::{Experiment, RenderContext, Rendered, RunContext, RunSpec};
 use anyhow::Result;
 use icnet_data::DatasetKind;
-use icnet_train::ModelKind;
 use serde_json::Value;
 
 /// Experiment id.
@@ -73,7 +72,7 @@ impl Experiment for Fig4h {
                     .filter(|f| f.config.dataset == DATASET && f.config.noise_amplitude == 0.0),
             );
         }
-        let fc_scale = Scale::for_model(ctx.profile, ModelKind::LifFc).describe(ctx.profile);
+        let fc_scale = multitask::describe_models(ctx.profile, &FC_MODELS);
         let conv_scale = multitask::describe_models(ctx.profile, &CONV_MODELS);
         let scale =
             format!("fully-connected models: {fc_scale}; convolutional models: {conv_scale}");
