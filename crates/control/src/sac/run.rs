@@ -294,6 +294,21 @@ pub fn train_resumable(
         task: 0.0,
         last_return: None,
     };
+    // The whole loop state after `$steps` steps, borrowed for a checkpoint.
+    macro_rules! loop_state {
+        ($steps:expr) => {
+            LoopState {
+                steps_done: $steps,
+                env: env.as_mut(),
+                rngs: [&mut env_rng, &mut act_rng, &mut noise_rng, &mut sample_rng],
+                agent: agent.as_mut(),
+                buffer: &mut buffer,
+                window: &mut window.data,
+                record: &mut record,
+                episode: &mut episode,
+            }
+        };
+    }
     let mut start = 0;
     if let Some(c) = checkpointing {
         if c.every == 0 {
@@ -301,17 +316,7 @@ pub fn train_resumable(
                 "checkpoint interval must be at least 1 step".into(),
             ));
         }
-        let mut state = LoopState {
-            steps_done: 0,
-            env: env.as_mut(),
-            rngs: [&mut env_rng, &mut act_rng, &mut noise_rng, &mut sample_rng],
-            agent: agent.as_mut(),
-            buffer: &mut buffer,
-            window: &mut window.data,
-            record: &mut record,
-            episode: &mut episode,
-        };
-        start = state.load(c.path, config)?.unwrap_or(0);
+        start = loop_state!(0).load(c.path, config)?.unwrap_or(0);
     }
     for step in start..config.steps {
         let action: Vec<f32> = match agent.as_mut() {
@@ -377,17 +382,7 @@ pub fn train_resumable(
         }
         if let Some(c) = checkpointing {
             if (step + 1) % c.every == 0 && step + 1 < config.steps {
-                LoopState {
-                    steps_done: step + 1,
-                    env: env.as_mut(),
-                    rngs: [&mut env_rng, &mut act_rng, &mut noise_rng, &mut sample_rng],
-                    agent: agent.as_mut(),
-                    buffer: &mut buffer,
-                    window: &mut window.data,
-                    record: &mut record,
-                    episode: &mut episode,
-                }
-                .save(c.path, config)?;
+                loop_state!(step + 1).save(c.path, config)?;
             }
         }
         if (step + 1) % 100 == 0 {

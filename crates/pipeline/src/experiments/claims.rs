@@ -175,42 +175,32 @@ impl Experiment for Claims {
             noisy.extend(multitask::finished(runs)?);
         }
         let amplitudes: Vec<f64> = fig4h::AMPLITUDES.iter().map(|&a| a as f64).collect();
-        let auc = |model: ModelKind| -> Result<BTreeMap<u64, f64>> {
-            robustness::seed_curves(&noisy, model, &fig4h::AMPLITUDES)
-                .into_iter()
-                .map(|(seed, curve)| Ok((seed, normalised_auc(&amplitudes, &curve)?)))
-                .collect()
-        };
-        for (family, hh, slif, lif, _) in families {
-            let on = format!(
-                "{}, {family}, robustness (normalised AUC)",
-                fig4h::DATASET.paper_name()
-            );
-            let lif_auc = auc(lif)?;
-            for better in [hh, slif] {
-                let (a, b) = paired(&auc(better)?, &lif_auc);
-                if !a.is_empty() {
-                    rows.push(greater(&format!("{better} > {lif}"), &on, &a, &b)?);
-                }
-            }
-        }
-        // The same claim under the fresh per-image noise probe (not run by the paper).
-        let fresh_auc = |model: ModelKind| -> Result<BTreeMap<u64, f64>> {
-            robustness::fresh_seed_curves(&noisy, model, &fig4h::AMPLITUDES)?
-                .into_iter()
-                .map(|(seed, curve)| Ok((seed, normalised_auc(&amplitudes, &curve)?)))
-                .collect()
-        };
-        for (family, hh, slif, lif, _) in families {
-            let on = format!(
-                "{}, {family}, robustness to fresh per-image noise (normalised AUC; not in the paper)",
-                fig4h::DATASET.paper_name()
-            );
-            let lif_auc = fresh_auc(lif)?;
-            for better in [hh, slif] {
-                let (a, b) = paired(&fresh_auc(better)?, &lif_auc);
-                if !a.is_empty() {
-                    rows.push(greater(&format!("{better} > {lif}"), &on, &a, &b)?);
+        // The paper's fixed noise pattern, then the fresh per-image noise probe it did not run.
+        type CurvesOf<'a> = &'a dyn Fn(ModelKind) -> Result<BTreeMap<u64, Vec<f64>>>;
+        let fixed = |model| Ok(robustness::seed_curves(&noisy, model, &fig4h::AMPLITUDES));
+        let fresh = |model| robustness::fresh_seed_curves(&noisy, model, &fig4h::AMPLITUDES);
+        let probes: [(&str, CurvesOf<'_>); 2] = [
+            ("robustness (normalised AUC)", &fixed),
+            (
+                "robustness to fresh per-image noise (normalised AUC; not in the paper)",
+                &fresh,
+            ),
+        ];
+        for (what, curves) in probes {
+            let auc = |model: ModelKind| -> Result<BTreeMap<u64, f64>> {
+                curves(model)?
+                    .into_iter()
+                    .map(|(seed, curve)| Ok((seed, normalised_auc(&amplitudes, &curve)?)))
+                    .collect()
+            };
+            for (family, hh, slif, lif, _) in families {
+                let on = format!("{}, {family}, {what}", fig4h::DATASET.paper_name());
+                let lif_auc = auc(lif)?;
+                for better in [hh, slif] {
+                    let (a, b) = paired(&auc(better)?, &lif_auc);
+                    if !a.is_empty() {
+                        rows.push(greater(&format!("{better} > {lif}"), &on, &a, &b)?);
+                    }
                 }
             }
         }
