@@ -347,8 +347,9 @@ impl Experiment for Cost {
              variables each unit carries from one time step to the next for one image (LIF u \
              and s; HH V m h n; s-LIF2HH u and s of four compartments; the tapes kept for \
              backpropagation during training are not included); ADD and MUL per inference of \
-             one image under the definition convention (see fig5b; the voltage-dependent HH is \
-             not counted). Measured columns: wall time of one forward pass (batch 1 and batch \
+             one image under the definition convention (see fig5b, whose counts table also \
+             lists the voltage-dependent HH's exponentials and divisions, left out here). \
+             Measured columns: wall time of one forward pass (batch 1 and batch \
              {b}) and of one training step (forward + backward + Adam; batch {b}) on a \
              synthetic batch shaped like the data; medians of {} forward passes after {} \
              warm-ups and of {} training steps after the first; f32; a rayon pool of {THREADS} \

@@ -11,6 +11,13 @@
 //!   its spikes from the voltage tape for pooling.
 //! - `definition`: what a step-by-step implementation of the model definition (PAPER.md §4)
 //!   runs: the input projection at every step, each layer-2 convolution on each compartment.
+//! - `reference`: the schedule the authors' reference counts follow (PAPER.md §6: "over
+//!   T = 15"): the definition's step-by-step schedule at [`REFERENCE_STEPS`] steps for every
+//!   spiking model, whatever its own T, and s-LIF2HH-conv's layer-2 convolutions applied once
+//!   per map and step to the sum of the four compartments' spikes (as `executed` does). For
+//!   a model with T = 15 this is `definition`; for s-LIF2HH-conv (T = 10) it is the schedule
+//!   under which its reference count reconciles like the other seven models' (the pipeline's
+//!   `fig5b` experiment shows the arithmetic).
 
 use super::{ConvHidden, ConvModel, FcModel, Hidden, ModelKind};
 use crate::cells::HhGating;
@@ -89,6 +96,10 @@ pub enum Part {
     },
 }
 
+/// Time steps of the reference counting rule (PAPER.md §6: the reference counts are
+/// "over T = 15" for every spiking model).
+pub const REFERENCE_STEPS: usize = 15;
+
 /// A part and how often one image runs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stage {
@@ -100,6 +111,8 @@ pub struct Stage {
     pub executed: usize,
     /// Applications in a step-by-step implementation of the definition.
     pub definition: usize,
+    /// Applications under the reference counting rule.
+    pub reference: usize,
 }
 
 /// A model's inference, stage by stage.
@@ -109,18 +122,26 @@ pub struct Description {
     pub model: ModelKind,
     /// Time steps T.
     pub steps: usize,
+    /// Time steps of the reference rule ([`REFERENCE_STEPS`]; 1 for the ANN and CNN).
+    pub reference_steps: usize,
     /// Trainable scalars.
     pub parameters: usize,
     /// Stages in forward order.
     pub stages: Vec<Stage>,
 }
 
-fn stage(name: impl Into<String>, part: Part, executed: usize, definition: usize) -> Stage {
+/// A stage with its applications `[executed, definition, reference]`.
+fn stage(
+    name: impl Into<String>,
+    part: Part,
+    [executed, definition, reference]: [usize; 3],
+) -> Stage {
     Stage {
         name: name.into(),
         part,
         executed,
         definition,
+        reference,
     }
 }
 
@@ -129,8 +150,7 @@ fn dense<S: Scalar>(name: &str, layer: &crate::linear::Linear<S>) -> Stage {
     stage(
         format!("{name} {inputs}→{outputs}"),
         Part::Dense { inputs, outputs },
-        1,
-        1,
+        [1; 3],
     )
 }
 
@@ -154,32 +174,34 @@ pub fn describe(kind: ModelKind) -> Description {
 pub fn describe_fc<S: Scalar>(m: &FcModel<S>) -> Description {
     use super::Network;
     let t = m.steps();
+    let (kind, units) = match &m.hidden {
+        Hidden::Lif(..) => (UnitKind::Lif, m.neurons()),
+        Hidden::Hh(cell, _) => (hh_kind(&cell.gating), cell.neurons),
+        Hidden::SLif2Hh(..) => (UnitKind::SLif2Hh, m.neurons()),
+        Hidden::Ann(_) => (UnitKind::ReluStep, m.neurons()),
+    };
+    // The ANN has no time: one application in every convention.
+    let (steps, reference_steps) = if kind == UnitKind::ReluStep {
+        (1, 1)
+    } else {
+        (t, REFERENCE_STEPS)
+    };
     let mut stages: Vec<Stage> = m
         .input
         .iter()
         .map(|map| {
             let mut s = dense("input", map);
-            // Static image: once here, every step in the definition.
-            s.definition = t;
+            // Static image: once here, every step in the definition and the reference rule.
+            (s.definition, s.reference) = (t, reference_steps);
             s
         })
         .collect();
-    let (kind, units, steps) = match &m.hidden {
-        Hidden::Lif(..) => (UnitKind::Lif, m.neurons(), t),
-        Hidden::Hh(cell, _) => (hh_kind(&cell.gating), cell.neurons, t),
-        Hidden::SLif2Hh(..) => (UnitKind::SLif2Hh, m.neurons(), t),
-        Hidden::Ann(_) => (UnitKind::ReluStep, m.neurons(), 1),
-    };
-    stages.push(stage(
-        "hidden cells",
-        Part::Cells { kind, units },
-        steps,
-        steps,
-    ));
+    let per_step = [steps, steps, reference_steps];
+    stages.push(stage("hidden cells", Part::Cells { kind, units }, per_step));
     if kind != UnitKind::ReluStep {
         let elements = m.features();
-        stages.push(stage("spike count", Part::Add { elements }, t, t));
-        stages.push(stage("mean over T", Part::Scale { elements }, 1, 1));
+        stages.push(stage("spike count", Part::Add { elements }, per_step));
+        stages.push(stage("mean over T", Part::Scale { elements }, [1; 3]));
     }
     stages.push(dense("readout", &m.readout));
     stages.push(dense("head1", &m.head1));
@@ -187,6 +209,7 @@ pub fn describe_fc<S: Scalar>(m: &FcModel<S>) -> Description {
     Description {
         model: m.kind(),
         steps: t,
+        reference_steps,
         parameters: m.params().iter().map(|p| p.len()).sum(),
         stages,
     }
@@ -212,49 +235,54 @@ pub fn describe_conv<S: Scalar>(m: &ConvModel<S>) -> Description {
         ConvHidden::SLif2Hh(..) => UnitKind::SLif2Hh,
         ConvHidden::Cnn(_) => UnitKind::ReluStep,
     };
+    let reference_steps;
     if kind == UnitKind::ReluStep {
+        reference_steps = 1;
         let relu = |units| Part::Cells {
             kind: UnitKind::ReluStep,
             units,
         };
-        stages.push(stage("conv1", conv(&m.conv1[0]), 1, 1));
-        stages.push(stage("layer-1 ReLU-step", relu(units1), 1, 1));
+        stages.push(stage("conv1", conv(&m.conv1[0]), [1; 3]));
+        stages.push(stage("layer-1 ReLU-step", relu(units1), [1; 3]));
         stages.push(stage(
             "pool 1",
             Part::AvgPool2 {
                 channels: c,
                 side: side1,
             },
-            1,
-            1,
+            [1; 3],
         ));
-        stages.push(stage("conv2", conv(&m.conv2[0]), 1, 1));
-        stages.push(stage("layer-2 ReLU-step", relu(units2), 1, 1));
+        stages.push(stage("conv2", conv(&m.conv2[0]), [1; 3]));
+        stages.push(stage("layer-2 ReLU-step", relu(units2), [1; 3]));
         stages.push(stage(
             "pool 2",
             Part::AvgPool2 {
                 channels: c,
                 side: side2,
             },
-            1,
-            1,
+            [1; 3],
         ));
     } else {
+        let tr = REFERENCE_STEPS;
+        reference_steps = tr;
         let outs = kind.outputs();
         let compartments = outs;
+        let slif = kind == UnitKind::SLif2Hh;
         let is_hh = matches!(
             kind,
             UnitKind::HhConstantRates | UnitKind::HhVoltageDependent
         );
+        let every_step = [t, t, tr];
+        // Our engine's bookkeeping, absent from the definition and the reference rule.
+        let engine_only = |per_image: usize| [per_image, 0, 0];
         for (i, map) in m.conv1.iter().enumerate() {
-            stages.push(stage(format!("conv1 map {}", i + 1), conv(map), 1, t));
+            stages.push(stage(format!("conv1 map {}", i + 1), conv(map), [1, t, tr]));
         }
         for (layer, units) in [(1, units1), (2, units2)] {
             stages.push(stage(
                 format!("layer-{layer} cells"),
                 Part::Cells { kind, units },
-                t,
-                t,
+                every_step,
             ));
             // The cell's own spike count (its rate output is scratch in the conv models).
             stages.push(stage(
@@ -262,32 +290,31 @@ pub fn describe_conv<S: Scalar>(m: &ConvModel<S>) -> Description {
                 Part::Add {
                     elements: units * outs,
                 },
-                t,
-                0,
+                engine_only(t),
             ));
-            if kind != UnitKind::SLif2Hh {
+            if !slif {
                 stages.push(stage(
                     format!("layer-{layer} unused rate"),
                     Part::Scale { elements: units },
-                    1,
-                    0,
+                    engine_only(1),
                 ));
             }
             if is_hh {
                 stages.push(stage(
                     format!("layer-{layer} spikes recomputed from V"),
                     Part::Add { elements: units },
-                    t,
-                    0,
+                    engine_only(t),
                 ));
             }
             if layer == 1 {
-                if kind == UnitKind::SLif2Hh {
+                // s-LIF2HH-conv: the engine and the reference rule sum the four
+                // compartments' spikes, then pool and convolve once per map (linearity);
+                // the definition pools and convolves each compartment and sums the results.
+                if slif {
                     stages.push(stage(
                         "layer-1 compartment sum",
                         Part::Add { elements: units1 },
-                        (compartments - 1) * t,
-                        0,
+                        [(compartments - 1) * t, 0, (compartments - 1) * tr],
                     ));
                 }
                 stages.push(stage(
@@ -296,23 +323,20 @@ pub fn describe_conv<S: Scalar>(m: &ConvModel<S>) -> Description {
                         channels: c,
                         side: side1,
                     },
-                    t,
-                    compartments * t,
+                    [t, compartments * t, tr],
                 ));
                 for (i, map) in m.conv2.iter().enumerate() {
                     stages.push(stage(
                         format!("conv2 map {}", i + 1),
                         conv(map),
-                        t,
-                        compartments * t,
+                        [t, compartments * t, tr],
                     ));
                 }
-                if kind == UnitKind::SLif2Hh {
+                if slif {
                     stages.push(stage(
                         "conv2 sum over compartments",
                         Part::Add { elements: units2 },
-                        0,
-                        (compartments - 1) * m.conv2.len() * t,
+                        [0, (compartments - 1) * m.conv2.len() * t, 0],
                     ));
                 }
             }
@@ -322,16 +346,14 @@ pub fn describe_conv<S: Scalar>(m: &ConvModel<S>) -> Description {
             Part::Add {
                 elements: units2 * outs,
             },
-            t,
-            t,
+            every_step,
         ));
         stages.push(stage(
             "mean over T",
             Part::Scale {
                 elements: units2 * outs,
             },
-            1,
-            1,
+            [1; 3],
         ));
         stages.push(stage(
             "pool 2",
@@ -339,8 +361,7 @@ pub fn describe_conv<S: Scalar>(m: &ConvModel<S>) -> Description {
                 channels: c * compartments,
                 side: side2,
             },
-            1,
-            1,
+            [1; 3],
         ));
     }
     stages.push(dense("readout", &m.readout));
@@ -349,6 +370,7 @@ pub fn describe_conv<S: Scalar>(m: &ConvModel<S>) -> Description {
     Description {
         model: m.kind(),
         steps: t,
+        reference_steps,
         parameters: m.params().iter().map(|p| p.len()).sum(),
         stages,
     }
@@ -401,8 +423,7 @@ mod tests {
                     inputs: 1296,
                     outputs: 512
                 },
-                1,
-                15
+                [1, 15, 15]
             )
         );
         assert_eq!(
@@ -434,5 +455,58 @@ mod tests {
         assert_eq!(conv2.len(), 3);
         assert!(conv2.iter().all(|s| s.executed == 10 && s.definition == 40));
         assert!(d.stages.iter().any(|s| s.name == "readout 3240→50"));
+    }
+
+    #[test]
+    fn the_reference_rule_runs_slif2hh_conv_for_15_steps_on_summed_compartments() {
+        let d = describe(ModelKind::SLif2HhConv);
+        assert_eq!((d.steps, d.reference_steps), (10, REFERENCE_STEPS));
+        let find = |name: &str| d.stages.iter().find(|s| s.name == name).unwrap();
+        // Each of the three maps of both convolutions once per step, 15 steps.
+        for name in ["conv1 map 1", "conv1 map 3", "conv2 map 2"] {
+            assert_eq!(find(name).reference, 15, "{name}");
+        }
+        // Three additions sum the four compartments (12 960 positions) at each step;
+        // no per-compartment convolution results are summed.
+        let sum = find("layer-1 compartment sum");
+        assert_eq!(
+            (sum.part, sum.reference),
+            (Part::Add { elements: 12960 }, 45)
+        );
+        assert_eq!(find("conv2 sum over compartments").reference, 0);
+        assert_eq!(find("pool 1").reference, 15);
+        assert_eq!(find("layer-1 unused spike count").reference, 0);
+        assert_eq!(find("layer-2 cells").reference, 15);
+    }
+
+    #[test]
+    fn with_15_steps_the_reference_rule_is_the_definition() {
+        for kind in ModelKind::ALL {
+            let d = describe(kind);
+            if d.steps != REFERENCE_STEPS {
+                continue;
+            }
+            for s in &d.stages {
+                assert_eq!(s.reference, s.definition, "{kind}: {}", s.name);
+            }
+        }
+        // The ANN has no time steps: one application in every rule.
+        let ann = describe(ModelKind::Ann);
+        assert_eq!(ann.reference_steps, 1);
+        assert!(ann.stages.iter().all(|s| s.reference == 1));
+    }
+
+    #[test]
+    fn hh_vd_fc_is_described_with_voltage_dependent_units() {
+        let d = describe(ModelKind::HhVdFc);
+        let cells = d.stages.iter().find(|s| s.name == "hidden cells").unwrap();
+        assert_eq!(
+            cells.part,
+            Part::Cells {
+                kind: UnitKind::HhVoltageDependent,
+                units: 512
+            }
+        );
+        assert_eq!((cells.definition, cells.reference), (15, 15));
     }
 }
