@@ -76,6 +76,7 @@ fn bad_candidates_are_rejected_with_a_reason_naming_the_parameter() {
         (4, f64::INFINITY, "`threshold` is inf"),
         (11, f64::NEG_INFINITY, "`dt` is -inf"),
         (8, 9.0, "`gain_1` is 9, outside its box [0, 4]"),
+        (15, -200.0, "`u0_4` is -200, outside its box [-150, 150]"),
     ] {
         let mut x = good.clone();
         x[index] = value;
@@ -84,7 +85,7 @@ fn bad_candidates_are_rejected_with_a_reason_naming_the_parameter() {
     }
     let reason = problem.cost(&good[..5]).unwrap_err().reason;
     assert!(
-        reason.contains("5 entries") && reason.contains("12"),
+        reason.contains("5 entries") && reason.contains("16"),
         "{reason}"
     );
 }
@@ -108,6 +109,7 @@ impl Parameterisation for Exploding {
             weights: vec![0.0, x[0], x[0], 0.0],
             reset: 0.0,
             dt: 1.0,
+            initial: Vec::new(),
         })
     }
 }

@@ -81,14 +81,76 @@ fn the_fan_in_three_plus_one_topology_contains_slif2hh() {
     x.extend(p.input_gain);
     x.extend(p.weights);
     x.push(p.dt);
-    let parameterisation = TopologyParameterisation { topology };
+    let with_initial = TopologyParameterisation::with_initial_potentials(topology.clone());
+    let parameterisation = TopologyParameterisation {
+        topology,
+        initial_potentials: false,
+    };
     assert_eq!(parameterisation.names().len(), x.len());
     let network = parameterisation.network(&x).unwrap();
     assert_eq!(network, LifNetwork::from_slif2hh(&p));
     // And through the s-LIF2HH parameterisation.
     let s = SLif2HhParameterisation;
-    assert_eq!(s.network(&s.vector(&p)).unwrap(), network);
+    // It starts the units at the reset explicitly, which simulates exactly as the default.
+    let explicit = s.network(&s.vector(&p)).unwrap();
+    assert_eq!(explicit.initial, vec![p.reset; 4]);
+    assert_eq!(
+        LifNetwork {
+            initial: Vec::new(),
+            ..explicit.clone()
+        },
+        network
+    );
+    let currents = vec![9.0; 80];
+    assert_eq!(
+        explicit
+            .run_chain(&currents, 1e5, StepStamp::Start)
+            .unwrap(),
+        network.run_chain(&currents, 1e5, StepStamp::Start).unwrap()
+    );
     assert_eq!(s.params(&s.vector(&p)), p);
+    // Both parameterisations place fitted initial potentials last and agree on them.
+    let u0 = [12.0, -30.0, 45.0, 0.5];
+    let mut xs = s.vector(&p);
+    xs[12..16].copy_from_slice(&u0);
+    let mut xt = x.clone();
+    xt.extend(u0);
+    assert_eq!(with_initial.network(&xt).unwrap(), s.network(&xs).unwrap());
+}
+
+/// Initial potentials set the first spike apart from the inter-spike interval: the
+/// hand-tuned unit under 9 µA/cm² fires at steps 14, 29, 44, … (u₁ = 90(1 − 0.9^(k+1))
+/// first exceeds 70 at k = 14); started with every unit at 60 instead, u₁ = 90 − 30·0.9^(k+1)
+/// exceeds 70 first at k = 3 (90 − 30·0.9⁴ = 70.3), then every 15 steps as before. Network 2
+/// starts there too and, without input, decays; it still fires with network 1.
+#[test]
+fn initial_potentials_move_the_first_spike_only() {
+    let p = SLif2HhParams::default();
+    let s = SLif2HhParameterisation;
+    let mut x = s.vector(&p);
+    x[12..16].copy_from_slice(&[60.0; 4]);
+    let network = s.network(&x).unwrap();
+    network.validate().unwrap();
+    let trains = network
+        .run_chain(&[9.0; 80], 1e5, StepStamp::Start)
+        .unwrap();
+    assert_eq!(trains.unit1.times(), &[3.0, 18.0, 33.0, 48.0, 63.0, 78.0]);
+    assert_eq!(trains.unit2, trains.unit1);
+    // A wrong number of initial potentials is refused, naming the field.
+    let short = LifNetwork {
+        initial: vec![0.0; 3],
+        ..network.clone()
+    };
+    assert!(short
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("initial"));
+    let nan = LifNetwork {
+        initial: vec![0.0, f64::NAN, 0.0, 0.0],
+        ..network
+    };
+    assert!(nan.validate().unwrap_err().to_string().contains("initial"));
 }
 
 #[test]
@@ -120,11 +182,31 @@ fn topologies_have_the_documented_wiring() {
             .all(|&(j, i)| i != j && i < t.units && j < t.units));
         let p = TopologyParameterisation {
             topology: t.clone(),
+            initial_potentials: false,
         };
         let (lo, hi) = p.bounds();
         assert_eq!(lo.len(), t.parameter_count());
         let mid: Vec<f64> = lo.iter().zip(&hi).map(|(a, b)| 0.5 * (a + b)).collect();
         p.network(&mid).unwrap().validate().unwrap();
+        // With fitted initial potentials: k more parameters, the last k, in their box.
+        let q = TopologyParameterisation::with_initial_potentials(t.clone());
+        let (lo, hi) = q.bounds();
+        assert_eq!(lo.len(), t.parameter_count() + t.units);
+        assert_eq!(q.parameter_count(), lo.len());
+        assert_eq!(q.names().last().unwrap(), &format!("u0_{}", t.units));
+        assert_eq!((lo[lo.len() - 1], hi[hi.len() - 1]), (-150.0, 150.0));
+        let mut x: Vec<f64> = lo.iter().zip(&hi).map(|(a, b)| 0.5 * (a + b)).collect();
+        let n = x.len();
+        x[n - t.units..]
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, u)| *u = i as f64);
+        let network = q.network(&x).unwrap();
+        network.validate().unwrap();
+        assert_eq!(
+            network.initial_state(),
+            (0..t.units).map(|i| i as f64).collect::<Vec<_>>()
+        );
     }
     let e = Topology::new(Family::TwoLayer, 2).unwrap_err().to_string();
     assert!(e.contains("two-layer") && e.contains("4..=6"), "{e}");
@@ -143,6 +225,7 @@ fn feedforward_wiring_acts_within_a_step_feedback_one_step_late() {
         weights: vec![0.0, 0.5, 1.0, 0.0], // W_12 = 0.5 (2 → 1), W_21 = 1 (1 → 2)
         reset: 0.0,
         dt: 1.0,
+        initial: Vec::new(),
     };
     let mut u = network.initial_state();
     network.step(&mut u, 2.0).unwrap();
@@ -162,6 +245,7 @@ fn joint_spike_needs_every_unit_and_resets_all() {
         weights: vec![0.0; 4],
         reset: -1.0,
         dt: 1.0,
+        initial: Vec::new(),
     };
     let mut u = network.initial_state();
     assert_eq!(u, vec![-1.0, -1.0]);
@@ -187,6 +271,7 @@ fn divergence_is_reported_not_hidden_by_the_reset() {
         weights: vec![0.0, 1e6, 1e6, 0.0],
         reset: 0.0,
         dt: 1.0,
+        initial: Vec::new(),
     };
     network.validate().unwrap();
     let e = network.run(&vec![1.0; 1000]).unwrap_err();
@@ -221,6 +306,7 @@ fn validation_names_the_field() {
         weights: vec![],
         reset: 0.0,
         dt: 1.0,
+        initial: Vec::new(),
     };
     assert!(empty.validate().is_err());
 }

@@ -28,7 +28,9 @@ use std::str::FromStr;
 pub use network::{Divergence, LifNetwork};
 
 use crate::cmaes::Rejected;
-use crate::fit::bounds::{ParamBox, DT_MS, GAIN, LEAK_PER_MS, THRESHOLD, WEIGHT};
+use crate::fit::bounds::{
+    ParamBox, DT_MS, GAIN, INITIAL_POTENTIAL, LEAK_PER_MS, THRESHOLD, WEIGHT,
+};
 use crate::fit::Parameterisation;
 
 /// Invalid network parameters or topology.
@@ -255,12 +257,39 @@ impl Topology {
 }
 
 /// A topology as a fitting problem's parameter vector, laid out as
-/// [k_1…k_k, θ_1…θ_k, a_i for driven i, W_ij per connection, dt], with the boxes of
-/// [`crate::fit::bounds`] (signed weights, since inhibition is a legitimate wiring).
+/// [k_1…k_k, θ_1…θ_k, a_i for driven i, W_ij per connection, dt] and, when
+/// `initial_potentials`, [u0_1…u0_k], with the boxes of [`crate::fit::bounds`] (signed weights,
+/// since inhibition is a legitimate wiring).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TopologyParameterisation {
     /// The wiring.
     pub topology: Topology,
+    /// Whether the k initial potentials are fitted too (box
+    /// [`crate::fit::bounds::INITIAL_POTENTIAL`]), as in the s-LIF2HH fit; otherwise every unit
+    /// starts at the reset, 0. See [`crate::fit::bounds`] for why.
+    pub initial_potentials: bool,
+}
+
+impl TopologyParameterisation {
+    /// The parameterisation of `topology` with fitted initial potentials (the protocol of the
+    /// s-LIF2HH fit).
+    pub fn with_initial_potentials(topology: Topology) -> Self {
+        TopologyParameterisation {
+            topology,
+            initial_potentials: true,
+        }
+    }
+
+    /// Number of fitted parameters: [`Topology::parameter_count`], plus k initial potentials
+    /// when fitted.
+    pub fn parameter_count(&self) -> usize {
+        let initial = if self.initial_potentials {
+            self.topology.units
+        } else {
+            0
+        };
+        self.topology.parameter_count() + initial
+    }
 }
 
 impl TopologyParameterisation {
@@ -272,6 +301,9 @@ impl TopologyParameterisation {
         boxes.extend(t.driven.iter().filter(|&&d| d).map(|_| GAIN));
         boxes.extend(t.connections.iter().map(|_| WEIGHT));
         boxes.push(DT_MS);
+        if self.initial_potentials {
+            boxes.extend(std::iter::repeat_n(INITIAL_POTENTIAL, t.units));
+        }
         boxes
     }
 }
@@ -292,6 +324,9 @@ impl Parameterisation for TopologyParameterisation {
                 .map(|(j, i)| format!("w_{}_{}", i + 1, j + 1)),
         );
         names.push("dt".into());
+        if self.initial_potentials {
+            names.extend((1..=t.units).map(|i| format!("u0_{i}")));
+        }
         names
     }
 
@@ -315,6 +350,7 @@ impl Parameterisation for TopologyParameterisation {
             weights[i * k + j] = *values.next().expect("length checked");
         }
         let dt = *values.next().expect("length checked");
+        let initial = values.copied().collect();
         Ok(LifNetwork {
             leak: leak.to_vec(),
             threshold: threshold.to_vec(),
@@ -322,6 +358,7 @@ impl Parameterisation for TopologyParameterisation {
             weights,
             reset: 0.0,
             dt,
+            initial,
         })
     }
 }

@@ -5,7 +5,8 @@
 //! protocol of fig3d — the same five training shapes, loss, held-out stimuli and HH initial
 //! state — as a general discrete LIF network ([`icnet_equivalence::topology::LifNetwork`]:
 //! per-unit leak, threshold and input gain, signed weights on the topology's connections,
-//! joint spike when every unit is above threshold, joint reset to 0). One cached run per
+//! fitted initial potentials as in fig3d, joint spike when every unit is above threshold,
+//! joint reset to 0). One cached run per
 //! topology; every restart starts from a seeded random point (no topology gets a hand-tuned
 //! head start).
 
@@ -145,9 +146,7 @@ impl Experiment for TopologySweep {
         let targets = protocol
             .targets()
             .context("cannot simulate the HH reference chain")?;
-        let parameterisation = TopologyParameterisation {
-            topology: topology.clone(),
-        };
+        let parameterisation = TopologyParameterisation::with_initial_potentials(topology.clone());
         let problem = protocol.problem(parameterisation.clone(), &targets);
         let mut progress = FitProgress::new(ctx.progress, &protocol.budget);
         let outcome = protocol.fit(&problem, run.seed, None, |r, report| {
@@ -169,7 +168,7 @@ impl Experiment for TopologySweep {
             "family": topology.family.name(),
             "label": topology.label,
             "units": topology.units,
-            "parameters": topology.parameter_count(),
+            "parameters": parameterisation.parameter_count(),
             "training_loss": fitted.training_loss,
             "gamma_train_mean": train.gamma_mean,
             "count_error_train": train.count_error_total,
@@ -254,7 +253,7 @@ impl FitRow {
             family: fit.topology.family,
             label: fit.topology.label.clone(),
             units: fit.topology.units,
-            parameters: fit.topology.parameter_count(),
+            parameters: fit.names.len(),
             training_loss: fitted.training_loss,
             gamma_train_mean: train.gamma_mean,
             count_error_train: train.count_error_total,
@@ -366,7 +365,8 @@ fn figure(rows: &[FitRow], budget: &str, out: &OutputWriter) -> Result<OutputEnt
          fig3d's protocol (HH from the authors' script state). (a) mean coincidence factor Γ (±2 ms; 0 = chance) over the held-out stimuli, \
          never seen in fitting — the generalisation the question is about; (b) mean Γ over the five \
          training stimuli; (c) mean spike-count error on the held-out stimuli; (d) the training \
-         loss reached. Units are general discrete LIF units (per-unit leak, threshold, input gain; signed \
+         loss reached. Units are general discrete LIF units (per-unit leak, threshold, input gain, fitted \
+         initial potential; signed \
          weights on the family's connections, potentials coupled within a step in index order; the \
          network fires when every unit is above its threshold, then all reset to 0); the fan-in \
          family contains s-LIF2HH at k = 4 (3+1) with per-unit thresholds and signed weights. One \
@@ -420,7 +420,8 @@ fn table(rows: &[FitRow], budget: &str, out: &OutputWriter) -> Result<OutputEntr
                 "Every topology fit: LIF network of k units fitted to unit 2 of the HH chain on the \
                  five training stimuli, evaluated on the held-out stimuli (metrics of unit 2 as in \
                  fig3d_equivalence_slif2hh). Parameters: per-unit leak and threshold, a gain per \
-                 driven unit, a weight per connection, and dt. Rejected: candidates whose \
+                 driven unit, a weight per connection, dt and the initial potential of every unit (as in \
+                 fig3d). Rejected: candidates whose \
                  simulation diverged (non-finite potential, possible with recurrent weights) or \
                  whose parameters were invalid. Wall time as first computed. {budget}."
             ),

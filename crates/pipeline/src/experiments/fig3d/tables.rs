@@ -149,10 +149,11 @@ pub(super) fn render(d: &RenderData<'_>, out: &OutputWriter) -> Result<Vec<Outpu
     entries.push(
         out.table(
             "fig3d_parameters",
-            "The 12 fitted s-LIF2HH parameters: leak rates k₁…k₄ (1/ms; per-step decay 1 − k·dt), \
+            "The 16 fitted s-LIF2HH parameters: leak rates k₁…k₄ (1/ms; per-step decay 1 − k·dt), \
              the common threshold θ, the 3→1 weights w₁…w₃ onto unit 4, the input gains a₁…a₃ of \
-             units 1–3 and the time step dt (ms); reset 0 and coupling W = 10⁵ are fixed. Boxes as \
-             searched by the CMA-ES.",
+             units 1–3, the time step dt (ms) and the initial potentials u0₁…u0₄ of the four units \
+             (both units of the chain; the hand-tuned chain starts at the reset, 0); reset 0 and \
+             coupling W = 10⁵ are fixed. Boxes as searched by the CMA-ES.",
             &params,
         )?
         .deviation("Not in the paper: the paper's parameters were hand-tuned."),
