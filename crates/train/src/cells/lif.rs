@@ -32,23 +32,29 @@ pub struct LifTape<S> {
     pub s: Vec<S>,
 }
 
-/// One time step of a slab of units: `u ← λ·u·(1 − s) + I`, `s ← H(u − θ)`.
+/// One time step of a slab of units, `u ← λ·u_prev·(1 − s_prev) + I`, `s ← H(u − θ)`,
+/// written straight into the tape's step-t slices (`u`, `s`) from step t−1's.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn step_slab<S: Scalar, K: SpikeKernel<S>>(
     k: K,
     decay: S,
     drive: &[S],
+    u_prev: &[S],
+    s_prev: &[S],
     u: &mut [S],
     s: &mut [S],
     count: &mut [S],
 ) {
-    for (((u, s), c), &i) in u
+    for (((((u, s), c), &i), &up), &sp) in u
         .iter_mut()
         .zip(s.iter_mut())
         .zip(count.iter_mut())
         .zip(drive)
+        .zip(u_prev)
+        .zip(s_prev)
     {
-        *u = decay * *u * (S::one() - *s) + i;
+        *u = decay * up * (S::one() - sp) + i;
         *s = k.value(*u);
         *c += *s;
     }
@@ -98,17 +104,28 @@ impl<S: Scalar> LifCell<S> {
         with_spike_kernel!(self.spike, k => {
             for_each_chunk(len, |range| {
                 let (start, n) = (range.start, range.len());
-                let (mut u, mut s) = (vec![S::zero(); n], vec![S::zero(); n]);
+                // The state before step 0: at rest.
+                let rest = vec![S::zero(); n];
                 // SAFETY: each chunk owns its unit range in every buffer.
                 let count = unsafe { r_out.slice(start, n) };
                 count.iter_mut().for_each(|c| *c = S::zero());
                 for t in 0..steps {
-                    step_slab(k, decay, drive.slab(t, len, start, n), &mut u, &mut s, count);
-                    // SAFETY: as above.
-                    unsafe {
-                        u_out.slice(t * len + start, n).copy_from_slice(&u);
-                        s_out.slice(t * len + start, n).copy_from_slice(&s);
-                    }
+                    // SAFETY: as above; step t−1's and step t's slices are disjoint, and the
+                    // former is only read.
+                    let (u_prev, s_prev): (&[S], &[S]) = if t == 0 {
+                        (&rest, &rest)
+                    } else {
+                        unsafe {
+                            (
+                                u_out.slice((t - 1) * len + start, n),
+                                s_out.slice((t - 1) * len + start, n),
+                            )
+                        }
+                    };
+                    let (u, s) = unsafe {
+                        (u_out.slice(t * len + start, n), s_out.slice(t * len + start, n))
+                    };
+                    step_slab(k, decay, drive.slab(t, len, start, n), u_prev, s_prev, u, s, count);
                 }
                 count.iter_mut().for_each(|c| *c *= inv_t);
             });
