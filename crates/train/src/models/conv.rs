@@ -88,6 +88,10 @@ pub struct ConvModel<S> {
     /// (activations and their gradients; allocating them per step cost about 15 % of a
     /// CNN step in page faults and zeroing).
     cnn_scratch: [Vec<S>; 5],
+    /// Spiking-model backward scratch reused across batches (tens of MB per step at batch
+    /// 128): ∂L/∂drive₂ per map (`T × len2`), ∂L/∂pooled₁ (`T × len2`), ∂L/∂drive₁ per map
+    /// (`len1`).
+    spiking_scratch: (Vec<Vec<S>>, Vec<S>, Vec<Vec<S>>),
 }
 
 fn lif_spike() -> (f64, f64) {
@@ -193,6 +197,7 @@ impl<S: Scalar> ConvModel<S> {
             logits: [Vec::new(), Vec::new()],
             g_s1: Vec::new(),
             cnn_scratch: Default::default(),
+            spiking_scratch: Default::default(),
         }
     }
 
@@ -450,7 +455,16 @@ impl<S: Scalar> ConvModel<S> {
                 out
             })
             .collect();
-        let mut g_drive2: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); steps * len2]).collect();
+        let (mut g_drive2, mut g_pooled1, mut g_drive1) = std::mem::take(&mut self.spiking_scratch);
+        // Zeroed, as freshly allocated buffers were (reusing them saves the page faults).
+        let zeroed = |buffers: &mut Vec<Vec<S>>, len: usize| {
+            buffers.resize_with(maps, Vec::new);
+            for b in buffers.iter_mut() {
+                b.clear();
+                b.resize(len, S::zero());
+            }
+        };
+        zeroed(&mut g_drive2, steps * len2);
         let layer2 = timing::Span::new("layer2.backward");
         let mut hidden = std::mem::replace(&mut self.hidden, placeholder());
         match &mut hidden {
@@ -478,7 +492,8 @@ impl<S: Scalar> ConvModel<S> {
         }
         drop(layer2);
         // Layer-2 convolutions, step by step; the input gradients of all maps add up.
-        let mut g_pooled1 = vec![S::zero(); steps * len2];
+        g_pooled1.clear();
+        g_pooled1.resize(steps * len2, S::zero());
         let mut g_tmp = vec![S::zero(); len2];
         for t in 0..steps {
             let input = &self.pooled1[t * len2..(t + 1) * len2];
@@ -496,7 +511,7 @@ impl<S: Scalar> ConvModel<S> {
         // Layer 1, block by block: recompute the block's forward pass, then backpropagate.
         let per1 = self.per_image1();
         let per2 = per1 / 4;
-        let mut g_drive1: Vec<Vec<S>> = (0..maps).map(|_| vec![S::zero(); len1]).collect();
+        zeroed(&mut g_drive1, len1);
         let mut g_s1 = std::mem::take(&mut self.g_s1);
         let layer1 = timing::Span::new("layer1.backward");
         for start in (0..rows).step_by(LAYER1_BLOCK) {
@@ -548,6 +563,7 @@ impl<S: Scalar> ConvModel<S> {
             // The first layer is fed by data: no input gradient needed.
             conv.backward(&self.x, g, rows, None);
         }
+        self.spiking_scratch = (g_drive2, g_pooled1, g_drive1);
     }
 
     fn backward_cnn(&mut self, cell: &ReluStep<S>, g_rate: &[S]) {
