@@ -23,6 +23,7 @@ use crate::spike::SpikeFn;
 use crate::timing;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 const SIDE1: usize = IMAGE_SIDE;
 const SIDE2: usize = IMAGE_SIDE / 2;
@@ -92,6 +93,18 @@ pub struct ConvModel<S> {
     /// 128): ∂L/∂drive₂ per map (`T × len2`), ∂L/∂pooled₁ (`T × len2`), ∂L/∂drive₁ per map
     /// (`len1`).
     spiking_scratch: (Vec<Vec<S>>, Vec<S>, Vec<Vec<S>>),
+    /// Layer-1 and layer-2 scratch reused across blocks and batches (fresh multi-MB
+    /// buffers per block cost page faults on every step).
+    scratch: Layer1Scratch<S>,
+}
+
+/// Scratch buffers of one layer-1 block.
+#[derive(Default)]
+struct Layer1Scratch<S> {
+    /// The mean rates a LIF or HH cell writes (layer 1 does not use them), `blen`.
+    rate: Vec<S>,
+    /// Spikes recomputed from an HH tape, or s-LIF2HH compartments summed, before pooling.
+    spikes: Vec<S>,
 }
 
 fn lif_spike() -> (f64, f64) {
@@ -198,6 +211,7 @@ impl<S: Scalar> ConvModel<S> {
             g_s1: Vec::new(),
             cnn_scratch: Default::default(),
             spiking_scratch: Default::default(),
+            scratch: Layer1Scratch::default(),
         }
     }
 
@@ -278,38 +292,38 @@ impl<S: Scalar> ConvModel<S> {
         start: usize,
         n: usize,
         pooled: Option<&mut [S]>,
+        scratch: &mut Layer1Scratch<S>,
     ) {
         let (steps, c, per1) = (self.steps, self.channels, self.per_image1());
         let per2 = per1 / 4;
         let blen = n * per1;
         let span = start * per1..start * per1 + blen;
-        let summed: Vec<S>;
         let spikes: &[S] = match hidden {
             ConvHidden::Lif(cell, [tape1, _]) => {
-                let mut scratch = vec![S::zero(); blen];
+                scratch.rate.resize(blen, S::zero());
                 cell.forward(
                     Drive::Static(&self.drive1[0][span]),
                     steps,
                     blen,
                     tape1,
-                    &mut scratch,
+                    &mut scratch.rate,
                 );
                 &tape1.s
             }
             ConvHidden::Hh([cell1, _], [tape1, _]) => {
-                let mut scratch = vec![S::zero(); blen];
+                scratch.rate.resize(blen, S::zero());
                 cell1.forward(
                     Drive::Static(&self.drive1[0][span]),
                     steps,
                     blen,
                     tape1,
-                    &mut scratch,
+                    &mut scratch.rate,
                 );
                 if pooled.is_none() {
                     return;
                 }
-                summed = hh_spikes(cell1, tape1);
-                &summed
+                hh_spikes(cell1, tape1, &mut scratch.spikes);
+                &scratch.spikes
             }
             ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
                 let d: [Drive<'_, S>; 3] =
@@ -318,13 +332,14 @@ impl<S: Scalar> ConvModel<S> {
                 if pooled.is_none() {
                     return;
                 }
+                let sum = &mut scratch.spikes;
                 let slab = steps * blen;
-                let mut sum = tape1.s[..slab].to_vec();
+                sum.clear();
+                sum.extend_from_slice(&tape1.s[..slab]);
                 for part in tape1.s[slab..].chunks_exact(slab) {
                     sum.iter_mut().zip(part).for_each(|(a, &b)| *a += b);
                 }
-                summed = sum;
-                &summed
+                sum
             }
             ConvHidden::Cnn(_) => unreachable!("the CNN has no time steps"),
         };
@@ -348,12 +363,14 @@ impl<S: Scalar> ConvModel<S> {
     fn layer1_forward(&mut self, hidden: &mut ConvHidden<S>) {
         let (steps, rows, len2) = (self.steps, self.rows, self.len2());
         let mut pooled = std::mem::take(&mut self.pooled1);
+        let mut scratch = std::mem::take(&mut self.scratch);
         pooled.resize(steps * len2, S::zero());
         for start in (0..rows).step_by(LAYER1_BLOCK) {
             let n = LAYER1_BLOCK.min(rows - start);
-            self.layer1_block(hidden, start, n, Some(&mut pooled));
+            self.layer1_block(hidden, start, n, Some(&mut pooled), &mut scratch);
         }
         self.pooled1 = pooled;
+        self.scratch = scratch;
     }
 
     fn forward_spiking(&mut self) {
@@ -384,7 +401,10 @@ impl<S: Scalar> ConvModel<S> {
                     tape2,
                     &mut scratch,
                 );
-                self.pooled_mean(&hh_spikes(cell2, tape2), &mut rate);
+                let mut spikes = std::mem::take(&mut self.scratch.spikes);
+                hh_spikes(cell2, tape2, &mut spikes);
+                self.pooled_mean(&spikes, &mut rate);
+                self.scratch.spikes = spikes;
             }
             ConvHidden::SLif2Hh(cell, [_, tape2], mix) => {
                 let d = &self.drive2;
@@ -513,11 +533,12 @@ impl<S: Scalar> ConvModel<S> {
         let per2 = per1 / 4;
         zeroed(&mut g_drive1, len1);
         let mut g_s1 = std::mem::take(&mut self.g_s1);
+        let mut scratch = std::mem::take(&mut self.scratch);
         let layer1 = timing::Span::new("layer1.backward");
         for start in (0..rows).step_by(LAYER1_BLOCK) {
             let n = LAYER1_BLOCK.min(rows - start);
             let blen = n * per1;
-            self.layer1_block(&mut hidden, start, n, None);
+            self.layer1_block(&mut hidden, start, n, None, &mut scratch);
             // Every element is overwritten: reuse the buffer without clearing it.
             g_s1.resize(steps * blen, S::zero());
             for t in 0..steps {
@@ -557,6 +578,7 @@ impl<S: Scalar> ConvModel<S> {
             }
         }
         drop(layer1);
+        self.scratch = scratch;
         self.hidden = hidden;
         self.g_s1 = g_s1;
         for (conv, g) in self.conv1.iter_mut().zip(&g_drive1) {
@@ -587,9 +609,18 @@ impl<S: Scalar> ConvModel<S> {
     }
 }
 
-/// The spikes `H(V[t] − θ)` of an HH layer, recomputed from its tape (`T × len`).
-fn hh_spikes<S: Scalar>(cell: &HhCell<S>, tape: &HhTape<S>) -> Vec<S> {
-    tape.v.iter().map(|&v| cell.spike.value(v)).collect()
+/// The spikes `H(V[t] − θ)` of an HH layer, recomputed from its tape (`T × len`) into
+/// `out`.
+fn hh_spikes<S: Scalar>(cell: &HhCell<S>, tape: &HhTape<S>, out: &mut Vec<S>) {
+    const CHUNK: usize = 1 << 14;
+    out.resize(tape.v.len(), S::zero());
+    out.par_chunks_mut(CHUNK)
+        .zip(tape.v.par_chunks(CHUNK))
+        .for_each(|(out, v)| {
+            for (o, &v) in out.iter_mut().zip(v) {
+                *o = cell.spike.value(v);
+            }
+        });
 }
 
 impl<S: Scalar> Network<S> for ConvModel<S> {
