@@ -2,9 +2,9 @@
 """Gradient parity of the Rust training engine against an independent PyTorch model.
 
 Runs OUTSIDE CI. The Rust side (`crates/train/examples/parity_dump.rs`) writes one
-loss-and-gradient evaluation of a fully-connected model as JSON: the input batch, labels,
-every parameter, the HH constant gating rates, the loss and every parameter's gradient, and
-the hidden layer's membrane-potential tape. This script rebuilds the same model in PyTorch,
+loss-and-gradient evaluation of a fully-connected or convolutional model as JSON: the input
+batch, labels, every parameter, the HH constant gating rates, the loss and every parameter's
+gradient, and the hidden layers' membrane-potential tapes. This script rebuilds the same model in PyTorch,
 written from the equations of PAPER.md §2.2, §2.4 and §4 (not from the Rust code), computes
 the loss and the gradients with autograd, and compares.
 
@@ -26,6 +26,33 @@ every step t = 1…T; everything starts at 0):
 * readout: rate = mean over T of s → Linear(→50) → heads Linear(50→10) ×2; loss = sum of the
   two batch-mean cross-entropies.
 
+Convolutional models (PAPER.md §4; torch's conv2d and avg_pool2d, NCHW inside, permuted to
+and from the dump's NHWC layout; conv weights dumped [c_out][ky][kx][c_in]):
+
+* conv3×3 (pad 1) 1→C of the static image drives spiking layer 1 (36×36×C) at every step;
+  its spikes of step t, 2×2-average-pooled (18×18), go through conv3×3 C→C to drive spiking
+  layer 2 at step t; readout input = 2×2-average-pooled mean over T of layer 2's spikes,
+  9×9×C flattened NHWC → Linear(→50) → two heads.
+* LIF-conv (C 10) / 4LIF-conv (C 40): λ 0.2, θ 0.3, w 0.5, T 15.
+* HH-conv: the HH layer above with dt 0.1, θ 2.3, w 0.5, T 15, constant per-neuron rates (one
+  draw per layer, neuron = NHWC position within an image); the Na and K currents carry no
+  gradient (V detached in them; the leak keeps its gradient). The share of the gradient the
+  detachment removes is reported (~1e-7 at the reference span; `--steps`/`--hh-dt` raise it).
+* s-LIF2HH-conv: three convs per layer; layer 1 = s-LIF2HH units on the three image convs;
+  layer-2 drive k at step t = Σ over the four compartments of conv_k (without bias) of the
+  compartment's pooled spikes, plus conv_k's bias once (the Rust convention: the conv of the
+  summed pooled spikes); one 3→1 map `mix` shared by both layers; λ 0.2, θ 0.3, w 0.4, T 10;
+  readout input per row [compartment][y][x][c] (3240). The reading that adds each bias once
+  per compartment (4b) is evaluated too and its difference reported: a convention, not a
+  parity error.
+* CNN: conv → H(ReLU(·) − 0.5) (w 0.5) → pool, twice; T 1.
+
+For the conv models the dump holds both layers' potentials (the CNN's pre-activations).
+Decision differences are located per layer; when there are any, the comparison is repeated
+with Rust's decisions imposed on both layers, and the FLIP test is made on that run: every
+point where torch f64 would still decide otherwise on its own potential must lie within the
+measured rounding bound of the edge (histories agree there, so this covers layer 2 too).
+
 For each parameter the relative error ‖g_rust − g_torch‖ / max(‖g_torch‖, tiny) is reported,
 for torch in float32 and in float64 (the weights as dumped, cast), plus the loss's relative
 error. Spike decisions that differ between Rust and torch, and potentials within rounding of
@@ -44,6 +71,8 @@ Usage:
     scripts/.venv/bin/python scripts/parity_torch.py --generate --rows 16 --seeds 0 1
     scripts/.venv/bin/python scripts/parity_torch.py --generate --models hh-vd-fc \
         --hh-dt 0.05 --steps 200
+    scripts/.venv/bin/python scripts/parity_torch.py --generate --models conv --rows 4 \
+        --seeds 0 1
 (`--generate` runs target/release/examples/parity_dump for every model and seed; build it
 first with `cargo build --release -p icnet-train --example parity_dump`.)
 
@@ -281,6 +310,534 @@ def evaluate(dump, dtype, forced=None, ionic=True):
         "potentials": pots.to(torch.float64),
         "drive_grad_density": density,
     }
+
+
+# ----------------------------------------------------------------------------- conv models
+#
+# Written from PAPER.md §4 and the conventions the Rust model documents (not from its code):
+# images NHWC in the dump (torch runs NCHW internally, with explicit permutes); a conv weight
+# is stored [c_out][ky][kx][c_in] and is a cross-correlation with zero padding 1 (torch's
+# conv2d); 2×2 average pooling (36 → 18 → 9); layer 1 is driven by the convolution of the
+# static image at every step; layer 2 at step t by the convolution of layer 1's pooled
+# spikes of step t; the readout sees, per row, the 9×9 pooled mean rates flattened NHWC
+# ([compartment][y][x][c] for s-LIF2HH-conv). HH constant rates are per neuron, neuron =
+# NHWC position within an image, one draw per layer.
+
+CONV_MODELS = ["lif-conv", "4lif-conv", "hh-conv", "slif2hh-conv", "cnn"]
+CONV_SPIKE = {
+    "lif-conv": (0.3, 0.5),
+    "4lif-conv": (0.3, 0.5),
+    "hh-conv": (2.3, 0.5),
+    "slif2hh-conv": (0.3, 0.4),
+    "cnn": (0.5, 0.5),
+}
+CONV_DECAY = 0.2  # λ of LIF-conv, 4LIF-conv and every s-LIF2HH-conv compartment
+HH_CONV_DT = 0.1
+SIDES = (36, 18)
+
+
+def decisions(u, theta, w, dtype):
+    """[spike, surrogate window] decisions of potentials `u`, in `dtype` arithmetic (Rust's
+    are float32: `x > θ` and `|x − θ| < w` with θ, w rounded to f32 — at an edge that can
+    differ from the same test in float64)."""
+    u = u.to(dtype)
+    th = torch.tensor(theta, dtype=dtype)
+    return torch.stack([u > th, (u - th).abs() < torch.tensor(w, dtype=dtype)])
+
+
+class MaskSpike(torch.autograd.Function):
+    """Imposed decisions: the spike mask forward, the surrogate-window mask backward."""
+
+    @staticmethod
+    def forward(ctx, x, spike, window):
+        ctx.save_for_backward(window)
+        return spike.to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (window,) = ctx.saved_tensors
+        return grad * window.to(grad.dtype), None, None
+
+
+class ConvSpiker(Spiker):
+    """A Spiker whose imposed decisions are Rust's, evaluated from its potentials (`forced`,
+    [C][T][rows][Ch][H][W]) in float32 arithmetic, exactly as the engine decided."""
+
+    def __init__(self, theta, w, forced=None):
+        super().__init__(theta, w, forced)
+        self.masks = None if forced is None else decisions(forced, theta, w, torch.float32)
+
+    def __call__(self, u, t, comp=0, record=None):
+        self.record[(comp, t)] = (u if record is None else record).detach()
+        if self.masks is not None:
+            return MaskSpike.apply(u, self.masks[0, comp, t], self.masks[1, comp, t])
+        return RectSpike.apply(u, self.theta, self.w)
+
+
+def nhwc(t):
+    """[rows][C][H][W] → [rows][H·W·C] (the Rust layout)."""
+    return t.permute(0, 2, 3, 1).reshape(t.shape[0], -1)
+
+
+def from_nhwc(a, side):
+    """[..., rows, H·W·C] → [..., rows, C, H, W]."""
+    lead = a.shape[:-1]
+    a = a.reshape(*lead, side, side, -1)
+    nd = a.dim()
+    return a.permute(*range(nd - 3), nd - 1, nd - 3, nd - 2)
+
+
+def conv3(inp, p, name, bias=True):
+    w = p[name + ".weight"].permute(0, 3, 1, 2)  # [c_out][ky][kx][c_in] → [c_out][c_in][ky][kx]
+    return F.conv2d(inp, w, p[name + ".bias"] if bias else None, padding=1)
+
+
+def pool(t):
+    return F.avg_pool2d(t, 2)
+
+
+def lif_step(u, s, drive, spiker, t, comp=0):
+    u = CONV_DECAY * u * (1.0 - s) + drive
+    return u, spiker(u, t, comp, record=nhwc(u))
+
+
+class HhState:
+    """One HH-conv layer: forward Euler (dt from the dump), 1952 constants, state from 0, no
+    reset, constant per-neuron rates; the Na and K currents are detached (no gradient)."""
+
+    def __init__(self, like, rates, dt, ionic_grad=False):
+        self.v, self.m, self.h, self.n = (torch.zeros_like(like) for _ in range(4))
+        self.rates, self.dt, self.ionic_grad = rates, dt, ionic_grad
+
+    def step(self, drive, spiker, t):
+        g_na, g_k, g_l = HH_G
+        e_na, e_k, e_l = HH_E
+        am, bm, ah, bh, an, bn = self.rates
+        v, m, h, n = self.v, self.m, self.h, self.n
+        vd = v if self.ionic_grad else v.detach()
+        i_ion = g_na * m**3 * h * (vd - e_na) + g_k * n**4 * (vd - e_k) + g_l * (v - e_l)
+        self.v = v + self.dt / HH_C * (drive - i_ion)
+        self.m = m + self.dt * (am * (1.0 - m) - bm * m)
+        self.h = h + self.dt * (ah * (1.0 - h) - bh * h)
+        self.n = n + self.dt * (an * (1.0 - n) - bn * n)
+        return spiker(self.v, t, record=nhwc(self.v))
+
+
+def slif2hh_step(u, s, drives, mix, spiker, t):
+    """Compartments 1–3 LIF on their drives; compartment 4 LIF on a·u[t] + c (same step)."""
+    u, s = list(u), list(s)
+    for c in range(3):
+        u[c], s[c] = lif_step(u[c], s[c], drives[c], spiker, t, c)
+    into4 = mix[0] * u[0] + mix[1] * u[1] + mix[2] * u[2] + mix[3]
+    u[3], s[3] = lif_step(u[3], s[3], into4, spiker, t, 3)
+    return u, s
+
+
+def conv_forward(
+    model, p, x, steps, spikers, rates=None, hh_dt=HH_CONV_DT, bias_each=False, ionic_grad=False
+):
+    """Logits of both heads and the readout input. spikers: one Spiker per hidden layer.
+    bias_each (s-LIF2HH-conv only): add each layer-2 conv's bias once per compartment (the
+    literal reading of "each conv applied to each compartment's pooled spikes, summed")
+    instead of once (the Rust convention: the conv of the summed pooled spikes).
+    ionic_grad (HH-conv only): let the Na and K currents carry gradient, to measure how much
+    of the gradient the detachment removes."""
+    rows = x.shape[0]
+    img = x.reshape(rows, 1, SIDES[0], SIDES[0])
+    sp1, sp2 = spikers
+    if model in ("lif-conv", "4lif-conv", "hh-conv"):
+        d1 = conv3(img, p, "conv1")
+        d1.retain_grad()
+        sp1.drives.append(d1)
+        z = torch.zeros_like(d1)
+        z2 = torch.zeros_like(pool(d1))
+        if model == "hh-conv":
+            l1 = HhState(z, rates[0], hh_dt, ionic_grad)
+            l2 = HhState(z2, rates[1], hh_dt, ionic_grad)
+        else:
+            u1, s1, u2, s2 = z, z, z2, z2
+        total = torch.zeros_like(pool(z2))
+        for t in range(steps):
+            if model == "hh-conv":
+                s1 = l1.step(d1, sp1, t)
+            else:
+                u1, s1 = lif_step(u1, s1, d1, sp1, t)
+            d2 = conv3(pool(s1), p, "conv2")
+            d2.retain_grad()
+            sp2.drives.append(d2)
+            if model == "hh-conv":
+                s2 = l2.step(d2, sp2, t)
+            else:
+                u2, s2 = lif_step(u2, s2, d2, sp2, t)
+            total = total + pool(s2)
+        rate = nhwc(total / steps)
+    elif model == "slif2hh-conv":
+        mix = p["mix"]
+        d1 = [conv3(img, p, f"conv1.{k}") for k in (1, 2, 3)]
+        for d in d1:
+            d.retain_grad()
+            sp1.drives.append(d)
+        z1 = torch.zeros_like(d1[0])
+        z2 = torch.zeros_like(pool(z1))
+        u1, s1 = [z1] * 4, [z1] * 4
+        u2, s2 = [z2] * 4, [z2] * 4
+        totals = [torch.zeros_like(pool(z2)) for _ in range(4)]
+        for t in range(steps):
+            u1, s1 = slif2hh_step(u1, s1, d1, mix, sp1, t)
+            pooled = [pool(sc) for sc in s1]
+            d2 = []
+            for k in (1, 2, 3):
+                # Each layer-2 conv applied to each compartment's pooled spikes, summed.
+                acc = sum(conv3(pc, p, f"conv2.{k}", bias=False) for pc in pooled)
+                b = p[f"conv2.{k}.bias"].reshape(1, -1, 1, 1)
+                d = acc + (4.0 * b if bias_each else b)
+                d.retain_grad()
+                sp2.drives.append(d)
+                d2.append(d)
+            u2, s2 = slif2hh_step(u2, s2, d2, mix, sp2, t)
+            totals = [tot + pool(sc) for tot, sc in zip(totals, s2)]
+        rate = torch.cat([nhwc(tot / steps) for tot in totals], dim=1)
+    elif model == "cnn":
+        # s = H(ReLU(d) − 0.5) with the rectangle surrogate times ReLU's gate. Recorded: the
+        # pre-activation d. Imposing Rust's decisions uses the identity H(ReLU(d) − ½) =
+        # H(d − ½), 1[|ReLU(d) − ½| < ½]·1[d > 0] = 1[|d − ½| < ½].
+        def act(d, spiker):
+            d.retain_grad()
+            spiker.drives.append(d)
+            if spiker.forced is not None:
+                return spiker(d, 0, record=nhwc(d))
+            return spiker(torch.relu(d), 0, record=nhwc(d))
+
+        a1 = act(conv3(img, p, "conv1"), sp1)
+        a2 = act(conv3(pool(a1), p, "conv2"), sp2)
+        rate = nhwc(pool(a2))
+    else:
+        raise ValueError(model)
+    shared = linear(rate, p, "readout")
+    return linear(shared, p, "head1"), linear(shared, p, "head2"), rate
+
+
+def conv_layers(dump):
+    """Rust's potentials per layer as [C][T][rows][H·W·Ch] float64 tensors."""
+    out = []
+    for layer in dump["layers"]:
+        arr = np.asarray(layer["potentials"], dtype=np.float32).astype(np.float64)
+        out.append(
+            torch.from_numpy(
+                arr.reshape(layer["compartments"], layer["steps"], dump["rows"], -1)
+            )
+        )
+    return out
+
+
+def conv_evaluate(dump, dtype, forced=None, bias_each=False, ionic_grad=False):
+    """Loss, gradients, logits, rate and per-layer recorded potentials of torch in `dtype`;
+    forced: Rust's potentials per layer (their decisions are imposed)."""
+    model, steps, rows = dump["model"], dump["steps"], dump["rows"]
+    p = {
+        q["name"]: torch.tensor(np.asarray(q["value"], dtype=np.float32), dtype=dtype)
+        .reshape(q["shape"])
+        .requires_grad_(True)
+        for q in dump["params"]
+    }
+    x = torch.tensor(np.asarray(dump["x"], dtype=np.float32), dtype=dtype).reshape(rows, -1)
+    ch = dump["channels"]
+    rates = None
+    if dump.get("hh_rates_layers") is not None:
+        rates = [
+            [
+                from_nhwc(torch.tensor(np.asarray(r, dtype=np.float32), dtype=dtype), side)
+                for r in layer
+            ]
+            for layer, side in zip(dump["hh_rates_layers"], SIDES)
+        ]
+    l1 = torch.tensor(dump["labels1"], dtype=torch.long)
+    l2 = torch.tensor(dump["labels2"], dtype=torch.long)
+    theta, w = CONV_SPIKE[model]
+    spikers = []
+    for i, side in enumerate(SIDES):
+        f = None
+        if forced is not None:
+            f = forced[i].reshape(*forced[i].shape[:3], side, side, ch).permute(0, 1, 2, 5, 3, 4)
+        spikers.append(ConvSpiker(theta, w, f))
+    hh_dt = dump.get("hh_dt") or HH_CONV_DT
+    z1, z2, rate = conv_forward(model, p, x, steps, spikers, rates, hh_dt, bias_each, ionic_grad)
+    loss = F.cross_entropy(z1, l1) + F.cross_entropy(z2, l2)
+    loss.backward()
+    comps = 4 if model == "slif2hh-conv" else 1
+    t_rec = 1 if model == "cnn" else steps
+    pots = [sp.potentials(comps, t_rec).to(torch.float64) for sp in spikers]
+
+    def density(ds):
+        return float(np.mean([float((d.grad != 0).double().mean()) for d in ds]))
+
+    return {
+        "loss": loss.item(),
+        "grads": {k: v.grad.detach().to(torch.float64).reshape(-1) for k, v in p.items()},
+        "logits": torch.cat([z1, z2], 1).detach().to(torch.float64),
+        "rate": rate.detach().to(torch.float64),
+        "potentials": pots,
+        "drive_grad_density": [density(sp.drives) for sp in spikers],
+    }
+
+
+def conv_decision_check(theta, w, ref, other, dtype):
+    """Decision disagreements between potentials `ref` (Rust, decided in float32) and `other`
+    (torch, decided in `dtype`) of one layer, and whether each lies within the measured
+    rounding bound of the edge crossed.
+
+    The bound is twice the largest |ref − other| where every decision agrees (floored at one
+    f32 ulp of max(|θ|, 1))."""
+    d_r = decisions(ref, theta, w, torch.float32)
+    d_o = decisions(other, theta, w, dtype)
+    differ = (d_r != d_o).any(0)
+    dpot = (ref - other).abs()
+    bound = float(dpot[~differ].max()) if bool((~differ).any()) else float(dpot.max())
+    bound = max(2.0 * bound, float(np.finfo(np.float32).eps) * max(abs(theta), 1.0))
+    explained = 0
+    firsts = []
+    idx = differ.nonzero().tolist()
+    for c, t, r, n in idx:
+        a, b = float(ref[c, t, r, n]), float(other[c, t, r, n])
+        if bool(d_r[0, c, t, r, n] != d_o[0, c, t, r, n]):
+            edge = theta
+        else:
+            edge = theta + w if max(a, b) > theta else theta - w
+        ok = abs(a - edge) <= bound and abs(b - edge) <= bound
+        explained += ok
+        if len(firsts) < 5:
+            firsts.append(
+                {"comp": c, "step": t, "row": r, "unit": n, "edge": edge, "u_rust": a,
+                 "u_torch": b, "explained": ok}
+            )
+    return {
+        "bound": bound,
+        "max_abs_dpot": float(dpot.max()),
+        "spike_flips": int((d_r[0] != d_o[0]).sum()),
+        "window_flips": int((d_r[1] != d_o[1]).sum()),
+        "points_differing": len(idx),
+        "points_explained": int(explained),
+        "first": firsts,
+        "near_threshold": int(((other - theta).abs() < bound).sum()),
+        "near_window_edge": int((((other - theta).abs() - w).abs() < bound).sum()),
+        "potentials": int(other.numel()),
+        "potential_max_abs": float(other.abs().max()),
+    }
+
+
+def compare_conv(dump, tol, verbose=True):
+    t0 = time.time()
+    model = dump["model"]
+    theta, w = CONV_SPIKE[model]
+    res = {"f32": conv_evaluate(dump, torch.float32), "f64": conv_evaluate(dump, torch.float64)}
+    ur = conv_layers(dump)
+    # Unforced: Rust vs torch decisions per layer, for torch f64 and f32 (a layer-1 flip moves
+    # layer-2 potentials far beyond rounding, so these locate flips but do not judge them).
+    dtypes = {"f64": torch.float64, "f32": torch.float32}
+    unforced = {
+        k: [conv_decision_check(theta, w, r, t, dtypes[k]) for r, t in zip(ur, res[k]["potentials"])]
+        for k in ("f64", "f32")
+    }
+    t32_flips = sum(
+        int((decisions(a, theta, w, torch.float32) != decisions(b, theta, w, torch.float64)).sum())
+        for a, b in zip(res["f32"]["potentials"], res["f64"]["potentials"])
+    )
+    diverging = sum(u["points_differing"] for k in unforced for u in unforced[k])
+    forced = None
+    forced_check = None
+    if diverging:
+        forced = {
+            "f32": conv_evaluate(dump, torch.float32, forced=ur),
+            "f64": conv_evaluate(dump, torch.float64, forced=ur),
+        }
+        # With Rust's decisions imposed the histories agree, so every remaining decision
+        # difference (torch would have decided otherwise on its own potential) is a point
+        # where the two potentials straddle an edge: it must lie within rounding.
+        forced_check = {
+            k: [
+                conv_decision_check(theta, w, r, t, dtypes[k])
+                for r, t in zip(ur, forced[k]["potentials"])
+            ]
+            for k in ("f64", "f32")
+        }
+    ionic_share = None
+    if model == "hh-conv":
+        # How much of the gradient the detachment of the Na/K currents removes (t64): parity
+        # errors far below it mean the detachment itself is being tested.
+        att = conv_evaluate(dump, torch.float64, ionic_grad=True)
+        ionic_share = max(rel(att["grads"][k], res["f64"]["grads"][k]) for k in att["grads"])
+    bias_each = None
+    if model == "slif2hh-conv":
+        alt = conv_evaluate(dump, torch.float64, bias_each=True)
+        bias_each = {
+            "loss_rel": abs(dump["loss"] - alt["loss"]) / max(abs(alt["loss"]), TINY),
+            "max_grad_rel": max(
+                rel(torch.tensor(np.asarray(g["grad"], dtype=np.float32).astype(np.float64)),
+                    alt["grads"][g["name"]])
+                for g in dump["grads"]
+            ),
+        }
+    rust_grads = {
+        g["name"]: torch.tensor(np.asarray(g["grad"], dtype=np.float32).astype(np.float64))
+        for g in dump["grads"]
+    }
+    rust_logits = torch.tensor(
+        np.concatenate(
+            [
+                np.asarray(dump["logits1"], dtype=np.float32).reshape(dump["rows"], 10),
+                np.asarray(dump["logits2"], dtype=np.float32).reshape(dump["rows"], 10),
+            ],
+            1,
+        ).astype(np.float64)
+    )
+    table = []
+    for q in dump["params"]:
+        name = q["name"]
+        g = rust_grads[name]
+        row = {
+            "param": name,
+            "shape": q["shape"],
+            "norm_t64": float(res["f64"]["grads"][name].norm()),
+            "rust_vs_t32": rel(g, res["f32"]["grads"][name]),
+            "rust_vs_t64": rel(g, res["f64"]["grads"][name]),
+            "t32_vs_t64": rel(res["f32"]["grads"][name], res["f64"]["grads"][name]),
+        }
+        if forced is not None:
+            row["forced_rust_vs_t32"] = rel(g, forced["f32"]["grads"][name])
+            row["forced_rust_vs_t64"] = rel(g, forced["f64"]["grads"][name])
+        table.append(row)
+
+    def loss_rel(r):
+        return abs(dump["loss"] - r["loss"]) / max(abs(r["loss"]), TINY)
+
+    worst = {
+        k: max(
+            [r[f"rust_vs_t{k[1:]}"] for r in table]
+            + [loss_rel(res[k]), rel(rust_logits, res[k]["logits"])]
+        )
+        for k in res
+    }
+    summary = {
+        "model": model,
+        "seed": dump["seed"],
+        "rows": dump["rows"],
+        "input": dump.get("input"),
+        "steps": dump["steps"],
+        "hh_dt": dump.get("hh_dt"),
+        "loss_rust": dump["loss"],
+        "loss_t32": res["f32"]["loss"],
+        "loss_t64": res["f64"]["loss"],
+        "loss_rel_t32": loss_rel(res["f32"]),
+        "loss_rel_t64": loss_rel(res["f64"]),
+        "logits_rel_t32": rel(rust_logits, res["f32"]["logits"]),
+        "logits_rel_t64": rel(rust_logits, res["f64"]["logits"]),
+        "hidden_rate_rust": dump["hidden_rate"],
+        "hidden_rate_t32": float(res["f32"]["rate"].mean()),
+        "hidden_rate_t64": float(res["f64"]["rate"].mean()),
+        "max_rel_rust_vs_t32": worst["f32"],
+        "max_rel_rust_vs_t64": worst["f64"],
+        "max_rel_t32_vs_t64": max(r["t32_vs_t64"] for r in table),
+        "drive_grad_density": res["f64"]["drive_grad_density"],
+        "layers_unforced": unforced,
+        "layers_forced": forced_check,
+        "slif2hh_bias_per_compartment": bias_each,
+        "ionic_gradient_share": ionic_share,
+        "spikes": {
+            # Decision differences, Rust vs torch f64 plus Rust vs torch f32.
+            "spike_flips": sum(u["spike_flips"] for k in unforced for u in unforced[k]),
+            "window_flips": sum(u["window_flips"] for k in unforced for u in unforced[k]),
+            "flips_t32_vs_t64": t32_flips,
+        },
+        "params": table,
+    }
+    if forced is not None:
+        for k in ("f32", "f64"):
+            summary[f"max_rel_forced_rust_vs_t{k[1:]}"] = max(
+                [r[f"forced_rust_vs_t{k[1:]}"] for r in table]
+                + [loss_rel(forced[k]), rel(rust_logits, forced[k]["logits"])]
+            )
+    ok = worst["f32"] <= tol and worst["f64"] <= tol
+    if ok:
+        status = "PASS"
+    elif (
+        forced is not None
+        and all(
+            f["points_explained"] == f["points_differing"]
+            for k in forced_check
+            for f in forced_check[k]
+        )
+        and summary["max_rel_forced_rust_vs_t32"] <= tol
+        and summary["max_rel_forced_rust_vs_t64"] <= tol
+    ):
+        status = "FLIP"
+    else:
+        status = "FAIL"
+    summary["status"] = status
+    summary["pass"] = bool(ok)
+    summary["seconds"] = time.time() - t0
+    if verbose:
+        print_conv(summary)
+    return summary
+
+
+def print_conv(s):
+    print(f"\n== {s['model']} seed {s['seed']} rows {s['rows']} ({s['input']}) — {s['status']}")
+    print(
+        f"loss rust {s['loss_rust']:.7f}  t32 {s['loss_t32']:.7f}  t64 {s['loss_t64']:.7f}  "
+        f"rel {s['loss_rel_t32']:.2e} / {s['loss_rel_t64']:.2e};  logits rel "
+        f"{s['logits_rel_t32']:.2e} / {s['logits_rel_t64']:.2e};  hidden rate rust "
+        f"{s['hidden_rate_rust']:.5f} t64 {s['hidden_rate_t64']:.5f}"
+    )
+    if s["hh_dt"] is not None:
+        print(
+            f"HH-conv: dt {s['hh_dt']:g}, T {s['steps']}, ionic currents detached; attaching them "
+            f"would change the gradient by (‖g_attached − g‖/‖g_attached‖, t64) "
+            f"{s['ionic_gradient_share']:.2e}"
+        )
+    print(
+        "non-zero fraction of ∂L/∂drive, layer 1 / layer 2: "
+        + " / ".join(f"{v:.3f}" for v in s["drive_grad_density"])
+    )
+    runs = [(f"{n} t{k[1:]}", c[k]) for n, c in (("unforced", s["layers_unforced"]),
+                                                ("forced", s["layers_forced"]))
+            if c is not None for k in ("f64", "f32")]
+    for name, checks in runs:
+        for i, d in enumerate(checks):
+            print(
+                f"layer {i + 1} {name}: {d['potentials']} potentials (max |u| "
+                f"{d['potential_max_abs']:.3g}), bound {d['bound']:.2e}, max |Δu| rust−torch "
+                f"{d['max_abs_dpot']:.2e}; {d['spike_flips']} spike / {d['window_flips']} "
+                f"window flips at {d['points_differing']} points ({d['points_explained']} within "
+                f"rounding of the edge); within bound: {d['near_threshold']} of θ, "
+                f"{d['near_window_edge']} of θ±w"
+            )
+            for f in d["first"]:
+                print(
+                    f"  comp {f['comp']} step {f['step']} row {f['row']} unit {f['unit']}: u rust "
+                    f"{f['u_rust']:.7f}, torch {f['u_torch']:.7f}, edge {f['edge']:g}"
+                    f"{'' if f['explained'] else '  NOT within rounding'}"
+                )
+    print(f"t32 vs t64 decision (spike or window) flips: {s['spikes']['flips_t32_vs_t64']}")
+    if s["slif2hh_bias_per_compartment"] is not None:
+        b = s["slif2hh_bias_per_compartment"]
+        print(
+            f"(the literal reading with each layer-2 bias added once per compartment differs "
+            f"from Rust: loss rel {b['loss_rel']:.2e}, worst gradient rel {b['max_grad_rel']:.2e})"
+        )
+    forced = "forced_rust_vs_t32" in s["params"][0]
+    head = f"{'parameter':<16}{'shape':<14}{'‖g‖ (t64)':>11}{'rust/t32':>11}{'rust/t64':>11}{'t32/t64':>11}"
+    if forced:
+        head += f"{'forced/t32':>12}{'forced/t64':>12}"
+    print(head)
+    for r in s["params"]:
+        line = (
+            f"{r['param']:<16}{'x'.join(map(str, r['shape'])):<14}{r['norm_t64']:>11.3e}"
+            f"{r['rust_vs_t32']:>11.2e}{r['rust_vs_t64']:>11.2e}{r['t32_vs_t64']:>11.2e}"
+        )
+        if forced:
+            line += f"{r['forced_rust_vs_t32']:>12.2e}{r['forced_rust_vs_t64']:>12.2e}"
+        print(line)
+    print(f"({s['seconds']:.1f}s)")
 
 
 # ----------------------------------------------------------------------------- compare
@@ -533,12 +1090,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dumps", nargs="*", help="parity_dump JSON files")
     ap.add_argument("--generate", action="store_true", help="run parity_dump for --models × --seeds")
-    ap.add_argument("--models", nargs="+", default=MODELS)
+    ap.add_argument(
+        "--models",
+        nargs="+",
+        default=MODELS,
+        help="model ids; `fc` and `conv` stand for their groups (default: the FC models)",
+    )
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     ap.add_argument("--rows", type=int, default=16)
     ap.add_argument("--synthetic", action="store_true", help="pass --synthetic to parity_dump")
     ap.add_argument("--steps", type=int, default=None, help="pass --steps T to parity_dump")
     ap.add_argument("--hh-dt", default=None, help="pass --hh-dt DT to parity_dump (HH models)")
+    ap.add_argument(
+        "--conv-rows",
+        type=int,
+        default=None,
+        help="rows of the conv models' dumps (default --rows; 4–8 keep them small)",
+    )
     ap.add_argument("--binary", default="target/release/examples/parity_dump")
     ap.add_argument("--keep", default=None, help="folder to keep generated dumps in")
     ap.add_argument("--tol", type=float, default=1e-4)
@@ -564,20 +1132,27 @@ def main():
         if args.steps is not None:
             extra += ["--steps", str(args.steps)]
             tag += f"-T{args.steps}"
-        for model in args.models:
+        models = []
+        for m in args.models:
+            models += {"fc": MODELS, "conv": CONV_MODELS}.get(m, [m])
+        for model in models:
+            if model not in MODELS + CONV_MODELS:
+                ap.error(f"unknown model {model}")
+            rows = args.conv_rows if model in CONV_MODELS and args.conv_rows else args.rows
             for seed in args.seeds:
-                hh = args.hh_dt is not None and model in ("hh-fc", "hh-vd-fc")
-                name = f"{model}-seed{seed}-rows{args.rows}{tag}{f'-dt{args.hh_dt}' if hh else ''}"
+                hh = args.hh_dt is not None and model in ("hh-fc", "hh-vd-fc", "hh-conv")
+                name = f"{model}-seed{seed}-rows{rows}{tag}{f'-dt{args.hh_dt}' if hh else ''}"
                 out = os.path.join(folder, name + ".json")
                 more = ["--hh-dt", args.hh_dt] if hh else []
-                generate(args.binary, model, seed, args.rows, out, extra + more)
+                generate(args.binary, model, seed, rows, out, extra + more)
                 jobs.append(out)
     if not jobs:
         ap.error("give dump files or --generate")
     for path in jobs:
         with open(path) as f:
             dump = json.load(f)
-        s = compare(dump, args.tol)
+        s = (compare_conv if dump.get("conv") else compare)(dump, args.tol)
+        del dump
         s["dump"] = path
         summaries.append(s)
         brief = {k: v for k, v in s.items() if k != "params"}
@@ -591,7 +1166,7 @@ def main():
 
     print("\n== summary: worst relative error, Rust vs torch")
     print(
-        f"{'model':<12}{'seed':>5}{'f32':>11}{'f64':>11}{'t32/t64':>11}{'flips':>7}"
+        f"{'model':<13}{'seed':>5}{'f32':>11}{'f64':>11}{'t32/t64':>11}{'flips':>7}"
         f"{'forced f32':>12}{'forced f64':>12}  result"
     )
     for s in summaries:
@@ -600,7 +1175,7 @@ def main():
         ff64 = s.get("max_rel_forced_rust_vs_t64")
         fmt = lambda v: f"{v:>12.2e}" if v is not None else f"{'—':>12}"  # noqa: E731
         print(
-            f"{s['model']:<12}{s['seed']:>5}{s['max_rel_rust_vs_t32']:>11.2e}"
+            f"{s['model']:<13}{s['seed']:>5}{s['max_rel_rust_vs_t32']:>11.2e}"
             f"{s['max_rel_rust_vs_t64']:>11.2e}{s['max_rel_t32_vs_t64']:>11.2e}{flips:>7}"
             f"{fmt(ff32)}{fmt(ff64)}  "
             f"{s['status']}"
