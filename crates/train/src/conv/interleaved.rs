@@ -53,16 +53,7 @@ impl<S: Scalar> Conv2d<S> {
     /// # Panics
     /// If `c_out` exceeds [`MAX_CHANNELS`] or a slice has the wrong length.
     pub fn forward_interleaved(&self, x: &[S], images: usize, y: &mut [S]) {
-        assert_eq!(
-            x.len(),
-            images * self.in_len(),
-            "conv input has the wrong length"
-        );
-        assert_eq!(
-            y.len(),
-            images * self.out_len(),
-            "conv output has the wrong length"
-        );
+        self.check_lengths(x, y, images, "output");
         let c_out = self.c_out();
         let chunk = chunk_channels(c_out).unwrap_or_else(|| {
             panic!("the interleaved convolution cannot split {c_out} output channels")
@@ -104,16 +95,7 @@ impl Conv2d<f32> {
         )) {
             return false;
         }
-        assert_eq!(
-            x.len(),
-            images * self.in_len(),
-            "conv input has the wrong length"
-        );
-        assert_eq!(
-            gy.len(),
-            images * self.out_len(),
-            "conv output gradient has the wrong length"
-        );
+        self.check_lengths(x, gy, images, "output gradient");
         let g = Geometry {
             side: self.side,
             c_in: self.c_in(),

@@ -130,6 +130,21 @@ impl<S: Scalar> Conv2d<S> {
         self.side * self.side * self.c_out()
     }
 
+    /// Panics unless `x` holds `images` input images and `y` (the output, or its gradient,
+    /// named by `what`) `images` output images.
+    fn check_lengths(&self, x: &[S], y: &[S], images: usize, what: &str) {
+        assert_eq!(
+            x.len(),
+            images * self.in_len(),
+            "conv input has the wrong length"
+        );
+        assert_eq!(
+            y.len(),
+            images * self.out_len(),
+            "conv {what} has the wrong length"
+        );
+    }
+
     /// The kernel as `[ky][kx][c_in][P]` (output channels contiguous, zero-padded to the
     /// register-friendly width `P = padded(c_out)`), the layout of the direct paths.
     fn kernel_by_input(&self) -> Vec<S> {
@@ -148,11 +163,6 @@ impl<S: Scalar> Conv2d<S> {
 
     /// `y = conv(x) + b` for `images` NHWC images (the direct path).
     pub fn forward(&self, x: &[S], images: usize, y: &mut [S]) {
-        assert_eq!(
-            y.len(),
-            images * self.out_len(),
-            "conv output has the wrong length"
-        );
         timing::phase("conv.forward", || self.forward_fastest(x, images, y));
     }
 
@@ -194,11 +204,7 @@ impl<S: Scalar> Conv2d<S> {
     /// `x[·, c]·W[:, ky, kx, c]`, accumulated in registers across the (padded) output
     /// channels.
     pub fn forward_direct(&self, x: &[S], images: usize, y: &mut [S]) {
-        assert_eq!(
-            x.len(),
-            images * self.in_len(),
-            "conv input has the wrong length"
-        );
+        self.check_lengths(x, y, images, "output");
         let (side, c_in, c_out) = (self.side, self.c_in(), self.c_out());
         let kernel = self.kernel_by_input();
         let bias = &self.bias.value;
@@ -213,16 +219,7 @@ impl<S: Scalar> Conv2d<S> {
     /// `∂L/∂b`, and writes `∂L/∂x` into `gx` when asked.
     pub fn backward(&mut self, x: &[S], gy: &[S], images: usize, gx: Option<&mut [S]>) {
         let c_out = self.c_out();
-        assert_eq!(
-            x.len(),
-            images * self.in_len(),
-            "conv input has the wrong length"
-        );
-        assert_eq!(
-            gy.len(),
-            images * self.out_len(),
-            "conv output gradient has the wrong length"
-        );
+        self.check_lengths(x, gy, images, "output gradient");
         for row in gy.chunks_exact(c_out) {
             for (g, &v) in self.bias.grad.iter_mut().zip(row) {
                 *g += v;

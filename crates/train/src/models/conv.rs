@@ -265,19 +265,6 @@ impl<S: Scalar> ConvModel<S> {
         }
     }
 
-    /// `rate = pool(mean_t s)` for one spike train `T × len2`, written into `out`
-    /// (`rows·9²·C`).
-    fn pooled_mean(&self, spikes: &[S], out: &mut [S]) {
-        let (steps, len2) = (self.steps, self.len2());
-        let inv_t = S::one() / S::c(steps as f64);
-        let mut mean = vec![S::zero(); len2];
-        for slab in spikes.chunks_exact(len2) {
-            mean.iter_mut().zip(slab).for_each(|(m, &s)| *m += s);
-        }
-        mean.iter_mut().for_each(|m| *m *= inv_t);
-        avg_pool2(&mean, self.rows, SIDE2, self.channels, out);
-    }
-
     /// Units of layer 1 per image.
     fn per_image1(&self) -> usize {
         SIDE1 * SIDE1 * self.channels
@@ -381,30 +368,19 @@ impl<S: Scalar> ConvModel<S> {
         let mut rate = std::mem::take(&mut self.rate);
         let _layer2 = timing::Span::new("layer2.forward");
         match &mut hidden {
+            // The LIF and HH cells' own mean rates, Σ_t s[t] summed in step order and then
+            // times 1/T, are the time mean the readout pools.
             ConvHidden::Lif(cell, [_, tape2]) => {
-                let mut scratch = vec![S::zero(); len2];
-                cell.forward(
-                    Drive::PerStep(&self.drive2[0]),
-                    steps,
-                    len2,
-                    tape2,
-                    &mut scratch,
-                );
-                self.pooled_mean(&tape2.s, &mut rate);
+                let mean = &mut self.scratch.rate;
+                mean.resize(len2, S::zero());
+                cell.forward(Drive::PerStep(&self.drive2[0]), steps, len2, tape2, mean);
+                avg_pool2(mean, self.rows, SIDE2, self.channels, &mut rate);
             }
             ConvHidden::Hh([_, cell2], [_, tape2]) => {
-                let mut scratch = vec![S::zero(); len2];
-                cell2.forward(
-                    Drive::PerStep(&self.drive2[0]),
-                    steps,
-                    len2,
-                    tape2,
-                    &mut scratch,
-                );
-                let mut spikes = std::mem::take(&mut self.scratch.spikes);
-                hh_spikes(cell2, tape2, &mut spikes);
-                self.pooled_mean(&spikes, &mut rate);
-                self.scratch.spikes = spikes;
+                let mean = &mut self.scratch.rate;
+                mean.resize(len2, S::zero());
+                cell2.forward(Drive::PerStep(&self.drive2[0]), steps, len2, tape2, mean);
+                avg_pool2(mean, self.rows, SIDE2, self.channels, &mut rate);
             }
             ConvHidden::SLif2Hh(cell, [_, tape2], mix) => {
                 let d = &self.drive2;
@@ -423,7 +399,8 @@ impl<S: Scalar> ConvModel<S> {
                 let block = SIDE3 * SIDE3 * self.channels;
                 let mut part = vec![S::zero(); self.rows * block];
                 for (c, s) in tape2.s.chunks_exact(steps * len2).enumerate() {
-                    self.pooled_mean(s, &mut part);
+                    let mean = &mut self.scratch.rate;
+                    pooled_mean(s, steps, self.rows, self.channels, mean, &mut part);
                     for (row, src) in part.chunks_exact(block).enumerate() {
                         rate[(row * 4 + c) * block..(row * 4 + c + 1) * block].copy_from_slice(src);
                     }
@@ -607,6 +584,27 @@ impl<S: Scalar> ConvModel<S> {
         self.conv1[0].backward(&self.x, g_d1, rows, None);
         self.cnn_scratch = scratch;
     }
+}
+
+/// `out = pool(mean_t s)` (`rows·9²·C`) for one spike train `s` of `T × rows·18²·C`, with
+/// `mean` as scratch.
+fn pooled_mean<S: Scalar>(
+    spikes: &[S],
+    steps: usize,
+    rows: usize,
+    channels: usize,
+    mean: &mut Vec<S>,
+    out: &mut [S],
+) {
+    let len2 = spikes.len() / steps;
+    let inv_t = S::one() / S::c(steps as f64);
+    mean.clear();
+    mean.resize(len2, S::zero());
+    for slab in spikes.chunks_exact(len2) {
+        mean.iter_mut().zip(slab).for_each(|(m, &s)| *m += s);
+    }
+    mean.iter_mut().for_each(|m| *m *= inv_t);
+    avg_pool2(mean, rows, SIDE2, channels, out);
 }
 
 /// The spikes `H(V[t] − θ)` of an HH layer, recomputed from its tape (`T × len`) into
