@@ -21,7 +21,7 @@
 //! fields plus `channels`, the HH constant rates of both layers (`hh_rates_layers`) and, in
 //! `layers`, the potentials of both hidden layers (NHWC, `[compartment][T][rows·side²·C]`;
 //! the CNN's pre-activations, T = 1). The model keeps no layer-1 tape (its backward pass
-//! recomputes layer 1 block by block), so layer 1 is recomputed here from the model's own
+//! recomputes layer 1 band by band, or block by block for s-LIF2HH), so layer 1 is recomputed here from the model's own
 //! first convolution and cell on the whole batch (elementwise cells: the same numbers);
 //! layer 2 is the model's tape of the evaluated pass. Keep `--rows` small (4–8): the
 //! potentials of 4lif-conv are `15 × rows × 51 840` numbers.
@@ -333,7 +333,7 @@ fn conv_dump(
         .collect();
     let mut rate1 = vec![0f32; len1];
     let (layers, hh_rates_layers): (Vec<Value>, Option<LayerRates>) = match &net.hidden {
-        ConvHidden::Lif(cell, [_, tape2]) => {
+        ConvHidden::Lif(cell, tape2) => {
             let mut tape1 = LifTape::default();
             cell.forward(
                 Drive::Static(&drive1[0]),
@@ -350,7 +350,7 @@ fn conv_dump(
                 None,
             )
         }
-        ConvHidden::Hh(cells, [_, tape2]) => {
+        ConvHidden::Hh(cells, tape2) => {
             let mut tape1 = HhTape::default();
             cells[0].forward(
                 Drive::Static(&drive1[0]),

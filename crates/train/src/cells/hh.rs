@@ -75,6 +75,13 @@ pub struct HhTape<S> {
     pub conductance: Vec<S>,
 }
 
+/// The conductances `G`, `Ē` of constant-rate gating before each step (`T × neurons`).
+#[derive(Clone, Debug, Default)]
+pub struct HhTable<S> {
+    g: Vec<S>,
+    e: Vec<S>,
+}
+
 /// Splits units `start..start + cnt` (unit i is neuron i mod `neurons`) into segments of
 /// consecutive neurons: `(a, b, first_neuron)` with a..b relative to `start`.
 fn row_segments(
@@ -163,6 +170,128 @@ impl<S: Scalar> HhCell<S> {
         (na + k + g_l, na * e_na + k * e_k + g_l * e_l)
     }
 
+    /// The conductances of constant-rate gating before each step, `G` and `Ē` (`T × neurons`
+    /// each, time-major): the gates do not depend on V, so one trajectory per neuron serves
+    /// every row.
+    fn gate_table(&self, rates: &[Vec<S>; 6], steps: usize, g: &mut Vec<S>, e: &mut Vec<S>) {
+        let nn = self.neurons;
+        g.resize(steps * nn, S::zero());
+        e.resize(steps * nn, S::zero());
+        for j in 0..nn {
+            let (mut m, mut h, mut n) = (S::zero(), S::zero(), S::zero());
+            for t in 0..steps {
+                (g[t * nn + j], e[t * nn + j]) = self.conductance(m, h, n);
+                let step =
+                    |x: S, a: &Vec<S>, b: &Vec<S>| x + self.dt * (a[j] * (S::one() - x) - b[j] * x);
+                (m, h, n) = (
+                    step(m, &rates[0], &rates[1]),
+                    step(h, &rates[2], &rates[3]),
+                    step(n, &rates[4], &rates[5]),
+                );
+            }
+        }
+    }
+
+    /// The constant-rate conductance table `(G, Ē)` for `steps` steps, for
+    /// [`Self::forward_local`] and [`Self::backward_local`].
+    ///
+    /// # Panics
+    /// With voltage-dependent gating (its conductances depend on each unit's V).
+    pub(crate) fn constant_table(&self, steps: usize) -> HhTable<S> {
+        let HhGating::ConstantRates(rates) = &self.gating else {
+            panic!("a conductance table needs constant-rate gating");
+        };
+        let mut table = HhTable::default();
+        self.gate_table(rates, steps, &mut table.g, &mut table.e);
+        table
+    }
+
+    /// The forward pass of `n = drive.len()` consecutive units starting at unit `first`
+    /// (unit i is neuron i mod `neurons`) on a static drive, serially, into a local tape
+    /// (`v`, `s`: `T × n`; the same arithmetic as [`Self::forward`] with constant rates).
+    pub(crate) fn forward_local(
+        &self,
+        table: &HhTable<S>,
+        first: usize,
+        drive: &[S],
+        v: &mut [S],
+        s: &mut [S],
+    ) {
+        let (n, nn) = (drive.len(), self.neurons);
+        assert!(n > 0 && v.len() % n == 0 && s.len() == v.len());
+        let steps = v.len() / n;
+        assert_eq!(
+            table.g.len(),
+            steps * nn,
+            "conductance table of the wrong length"
+        );
+        let k = self.dt / self.capacitance;
+        let rest = vec![S::zero(); n];
+        with_spike_kernel!(self.spike, sk => {
+            let mut prev: &[S] = &rest;
+            let slabs = v.chunks_exact_mut(n).zip(s.chunks_exact_mut(n));
+            for (t, (v_t, s_t)) in slabs.enumerate() {
+                for (a, b, nrn) in row_segments(first, n, nn) {
+                    let span = t * nn + nrn..t * nn + nrn + (b - a);
+                    for (((((v, s), &p), &i), &g), &e) in v_t[a..b]
+                        .iter_mut()
+                        .zip(&mut s_t[a..b])
+                        .zip(&prev[a..b])
+                        .zip(&drive[a..b])
+                        .zip(&table.g[span.clone()])
+                        .zip(&table.e[span])
+                    {
+                        *v = p + k * (i - g * p + e);
+                        *s = sk.value(*v);
+                    }
+                }
+                prev = v_t;
+            }
+        });
+    }
+
+    /// The backward pass of a tape from [`Self::forward_local`] with `g = ∂L/∂s` (`T × n`):
+    /// `total` receives `Σ_t ∂L/∂I[t]` (the static drive's gradient), `dv` is scratch.
+    pub(crate) fn backward_local(
+        &self,
+        table: &HhTable<S>,
+        first: usize,
+        g: &[S],
+        v: &[S],
+        dv: &mut [S],
+        total: &mut [S],
+    ) {
+        let (n, nn) = (total.len(), self.neurons);
+        assert!(n > 0 && dv.len() == n && g.len() == v.len() && v.len() % n == 0);
+        let steps = v.len() / n;
+        let k = self.dt / self.capacitance;
+        let g_leak = self.conductances[2];
+        dv.iter_mut().for_each(|d| *d = S::zero());
+        total.iter_mut().for_each(|a| *a = S::zero());
+        with_spike_kernel!(self.spike, sk => {
+            for t in (0..steps).rev() {
+                let (g_t, v_t) = (&g[t * n..(t + 1) * n], &v[t * n..(t + 1) * n]);
+                for (a, b, nrn) in row_segments(first, n, nn) {
+                    for j in a..b {
+                        // As in `backward`: V[k+1] depends on V[k] through 1 − (dt/C)·G[k].
+                        let carry = if t + 1 < steps {
+                            let gk = if self.detach_ionic {
+                                g_leak
+                            } else {
+                                table.g[(t + 1) * nn + nrn + (j - a)]
+                            };
+                            (S::one() - k * gk) * dv[j]
+                        } else {
+                            S::zero()
+                        };
+                        dv[j] = g_t[j] * sk.grad(v_t[j]) + carry;
+                    }
+                }
+                total.iter_mut().zip(&*dv).for_each(|(a, &d)| *a += k * d);
+            }
+        });
+    }
+
     /// Runs T steps from the zero state; records the tape and writes mean spike rates.
     pub fn forward(
         &self,
@@ -184,24 +313,8 @@ impl<S: Scalar> HhCell<S> {
             HhGating::ConstantRates(rates) => {
                 // Gates do not depend on V: one trajectory per neuron serves every row.
                 let nn = self.neurons;
-                tape.conductance.resize(steps * nn, S::zero());
-                let mut reversal = vec![S::zero(); steps * nn];
-                for j in 0..nn {
-                    let (mut m, mut h, mut n) = (S::zero(), S::zero(), S::zero());
-                    for t in 0..steps {
-                        let (g, e) = self.conductance(m, h, n);
-                        tape.conductance[t * nn + j] = g;
-                        reversal[t * nn + j] = e;
-                        let step = |x: S, a: &Vec<S>, b: &Vec<S>| {
-                            x + self.dt * (a[j] * (S::one() - x) - b[j] * x)
-                        };
-                        (m, h, n) = (
-                            step(m, &rates[0], &rates[1]),
-                            step(h, &rates[2], &rates[3]),
-                            step(n, &rates[4], &rates[5]),
-                        );
-                    }
-                }
+                let mut reversal = Vec::new();
+                self.gate_table(rates, steps, &mut tape.conductance, &mut reversal);
                 let (v_out, r_out) = (SharedMut::new(&mut tape.v), SharedMut::new(rate));
                 let g_all = &tape.conductance;
                 with_spike_kernel!(self.spike, sk => {

@@ -132,6 +132,40 @@ impl<S: Scalar> LifCell<S> {
         });
     }
 
+    /// The forward pass of `n = drive.len()` units on a static drive, serially, into a local
+    /// tape (`u`, `s`: `T × n`; the same arithmetic as [`Self::forward`]); `count` receives
+    /// `Σ_t s[t]`. For callers that parallelise over units themselves and keep the tape in
+    /// cache.
+    pub(crate) fn forward_local(&self, drive: &[S], u: &mut [S], s: &mut [S], count: &mut [S]) {
+        let n = drive.len();
+        assert!(n > 0 && u.len() % n == 0 && s.len() == u.len() && count.len() == n);
+        let rest = vec![S::zero(); n];
+        count.iter_mut().for_each(|c| *c = S::zero());
+        with_spike_kernel!(self.spike, k => {
+            let (mut u_prev, mut s_prev): (&[S], &[S]) = (&rest, &rest);
+            for (u_t, s_t) in u.chunks_exact_mut(n).zip(s.chunks_exact_mut(n)) {
+                step_slab(k, self.decay, drive, u_prev, s_prev, u_t, s_t, count);
+                (u_prev, s_prev) = (u_t, s_t);
+            }
+        });
+    }
+
+    /// The backward pass of a tape from [`Self::forward_local`] with `g = ∂L/∂s` (`T × n`):
+    /// `total` receives `Σ_t ∂L/∂I[t]` (the static drive's gradient), `du` is scratch.
+    pub(crate) fn backward_local(&self, g: &[S], u: &[S], s: &[S], du: &mut [S], total: &mut [S]) {
+        let n = total.len();
+        assert!(n > 0 && du.len() == n && g.len() == u.len() && s.len() == u.len());
+        du.iter_mut().for_each(|d| *d = S::zero());
+        total.iter_mut().for_each(|a| *a = S::zero());
+        with_spike_kernel!(self.spike, k => {
+            for t in (0..u.len() / n).rev() {
+                let span = t * n..(t + 1) * n;
+                back_slab(k, self.decay, &g[span.clone()], &u[span.clone()], &s[span], du);
+                total.iter_mut().zip(&*du).for_each(|(a, &d)| *a += d);
+            }
+        });
+    }
+
     /// Backpropagates through time. `grad_drive` receives `∂L/∂I`: length `len` (summed
     /// over steps) for a static drive, `T × len` for a per-step drive.
     pub fn backward(&self, tape: &LifTape<S>, grad: SpikeGrad<'_, S>, grad_drive: &mut [S]) {

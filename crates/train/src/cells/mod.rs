@@ -18,7 +18,7 @@ mod lif;
 mod relu_step;
 mod slif2hh;
 
-pub use hh::{HhCell, HhGating, HhTape};
+pub use hh::{HhCell, HhGating, HhTable, HhTape};
 pub use lif::{LifCell, LifTape};
 pub use relu_step::ReluStep;
 pub use slif2hh::{CompartmentGrad, RateOut, SLif2HhCell, SLif2HhTape};

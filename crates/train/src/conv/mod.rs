@@ -602,25 +602,29 @@ pub fn avg_pool2<S: Scalar>(x: &[S], images: usize, side: usize, channels: usize
         images * half * half * channels,
         "pool output has the wrong length"
     );
-    let quarter = S::c(0.25);
-    let row = side * channels;
     // One task per output row of every image: two input rows in, one output row out.
     out.par_chunks_mut(half * channels)
-        .zip(x.par_chunks(2 * row))
-        .for_each(|(dst, rows)| {
-            let (top, bottom) = rows.split_at(row);
-            for ((d, t), b) in dst
-                .chunks_exact_mut(channels)
-                .zip(top.chunks_exact(2 * channels))
-                .zip(bottom.chunks_exact(2 * channels))
-            {
-                let (t0, t1) = t.split_at(channels);
-                let (b0, b1) = b.split_at(channels);
-                for ((((d, &p), &q), &r), &s) in d.iter_mut().zip(t0).zip(t1).zip(b0).zip(b1) {
-                    *d = (p + q + r + s) * quarter;
-                }
-            }
-        });
+        .zip(x.par_chunks(side * 2 * channels))
+        .for_each(|(dst, band)| pool_band(band, channels, dst));
+}
+
+/// [`avg_pool2`] of one band of two input rows (`2 × side × channels`) into one output row
+/// (`side/2 × channels`).
+#[inline]
+pub(crate) fn pool_band<S: Scalar>(band: &[S], channels: usize, dst: &mut [S]) {
+    let quarter = S::c(0.25);
+    let (top, bottom) = band.split_at(band.len() / 2);
+    for ((d, t), b) in dst
+        .chunks_exact_mut(channels)
+        .zip(top.chunks_exact(2 * channels))
+        .zip(bottom.chunks_exact(2 * channels))
+    {
+        let (t0, t1) = t.split_at(channels);
+        let (b0, b1) = b.split_at(channels);
+        for ((((d, &p), &q), &r), &s) in d.iter_mut().zip(t0).zip(t1).zip(b0).zip(b1) {
+            *d = (p + q + r + s) * quarter;
+        }
+    }
 }
 
 /// Backward of [`avg_pool2`]: `gx[2y + dy, 2x + dx, c] = gy[y, x, c] / 4`.
@@ -642,23 +646,27 @@ pub fn avg_pool2_backward<S: Scalar>(
         images * half * half * channels,
         "pool output gradient has the wrong length"
     );
-    let quarter = S::c(0.25);
-    let row = side * channels;
-    gx.par_chunks_mut(2 * row)
+    gx.par_chunks_mut(side * 2 * channels)
         .zip(gy.par_chunks(half * channels))
-        .for_each(|(rows, src)| {
-            let (top, bottom) = rows.split_at_mut(row);
-            for half_row in [top, bottom] {
-                for (d, g) in half_row
-                    .chunks_exact_mut(2 * channels)
-                    .zip(src.chunks_exact(channels))
-                {
-                    let (d0, d1) = d.split_at_mut(channels);
-                    for ((a, b), &v) in d0.iter_mut().zip(d1.iter_mut()).zip(g) {
-                        *a = v * quarter;
-                        *b = v * quarter;
-                    }
-                }
+        .for_each(|(band, src)| pool_band_backward(src, channels, band));
+}
+
+/// [`avg_pool2_backward`] of one output row (`side/2 × channels`) into its band of two
+/// input rows (`2 × side × channels`).
+#[inline]
+pub(crate) fn pool_band_backward<S: Scalar>(src: &[S], channels: usize, band: &mut [S]) {
+    let quarter = S::c(0.25);
+    let (top, bottom) = band.split_at_mut(band.len() / 2);
+    for half_row in [top, bottom] {
+        for (d, g) in half_row
+            .chunks_exact_mut(2 * channels)
+            .zip(src.chunks_exact(channels))
+        {
+            let (d0, d1) = d.split_at_mut(channels);
+            for ((a, b), &v) in d0.iter_mut().zip(d1.iter_mut()).zip(g) {
+                *a = v * quarter;
+                *b = v * quarter;
             }
-        });
+        }
+    }
 }

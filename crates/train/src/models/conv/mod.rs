@@ -6,9 +6,19 @@
 //! - the image is static, so the first convolution runs once per batch and its weight
 //!   gradient is one product with the time-summed drive gradient;
 //! - the readout sees `pool(mean_t s₂[t])` — pooling and the time mean commute;
+//! - layer 1's output leaves it only pooled, so the LIF and HH layers run band by band
+//!   (two image rows at a time, [`layer1`]) with their tape in cache, and the backward pass
+//!   recomputes it;
 //! - s-LIF2HH-conv applies each layer-2 convolution to each compartment's pooled spikes and
 //!   sums; by linearity that is the convolution of the compartments' summed pooled spikes,
-//!   one convolution per map instead of four.
+//!   one convolution per map instead of four. Its bias is added once per map, to the sum:
+//!   read literally ("each conv applied to each compartment, summed"), four biased
+//!   convolutions would add it four times. The two are the same model family (b′ = 4b) but
+//!   differ in initialisation and gradient scale; this is the once-per-map version (the
+//!   parity script, `scripts/parity_torch.py`, computes both). One 3→1 map serves both
+//!   layers, as this model is specified.
+
+mod layer1;
 
 use super::{ModelKind, Network, CLASSES, IMAGE_SIDE, SHARED_FEATURES};
 use crate::cells::{
@@ -21,15 +31,16 @@ use crate::param::Param;
 use crate::scalar::Scalar;
 use crate::spike::SpikeFn;
 use crate::timing;
+use layer1::{BandPool, Layer1};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
 const SIDE1: usize = IMAGE_SIDE;
 const SIDE2: usize = IMAGE_SIDE / 2;
 const SIDE3: usize = IMAGE_SIDE / 4;
 
-/// Images per block of layer 1 (its states for T steps of 4 images stay in cache).
+/// Images per block of s-LIF2HH's layer 1 (its states for T steps of 4 images stay in
+/// cache).
 const LAYER1_BLOCK: usize = 4;
 
 /// A stand-in while the hidden layers are moved out of the model for a pass.
@@ -44,10 +55,10 @@ fn placeholder<S: Scalar>() -> ConvHidden<S> {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum ConvHidden<S> {
-    /// LIF units, one tape per layer.
-    Lif(LifCell<S>, [LifTape<S>; 2]),
-    /// HH units, one cell (its own constant rates) and tape per layer.
-    Hh([HhCell<S>; 2], [HhTape<S>; 2]),
+    /// LIF units and layer 2's tape (layer 1 runs band by band and keeps none).
+    Lif(LifCell<S>, LifTape<S>),
+    /// HH units, one cell per layer (its own constant rates), and layer 2's tape.
+    Hh([HhCell<S>; 2], HhTape<S>),
     /// s-LIF2HH units; one 3→1 map `[a₁, a₂, a₃, c]` shared by both layers.
     SLif2Hh(SLif2HhCell<S>, [SLif2HhTape<S>; 2], Param<S>),
     /// ReLU then binary step.
@@ -96,14 +107,16 @@ pub struct ConvModel<S> {
     /// Layer-1 and layer-2 scratch reused across blocks and batches (fresh multi-MB
     /// buffers per block cost page faults on every step).
     scratch: Layer1Scratch<S>,
+    /// Per-worker band tapes of the LIF and HH layer 1, reused across batches.
+    bands: BandPool<S>,
 }
 
-/// Scratch buffers of one layer-1 block.
+/// Scratch buffers of s-LIF2HH's layer-1 blocks and of layer 2's time means.
 #[derive(Default)]
 struct Layer1Scratch<S> {
-    /// The mean rates a LIF or HH cell writes (layer 1 does not use them), `blen`.
+    /// Layer 2's mean rates, `len2`.
     rate: Vec<S>,
-    /// Spikes recomputed from an HH tape, or s-LIF2HH compartments summed, before pooling.
+    /// s-LIF2HH's layer-1 compartments summed, before pooling.
     spikes: Vec<S>,
 }
 
@@ -212,6 +225,7 @@ impl<S: Scalar> ConvModel<S> {
             cnn_scratch: Default::default(),
             spiking_scratch: Default::default(),
             scratch: Layer1Scratch::default(),
+            bands: BandPool::default(),
         }
     }
 
@@ -270,10 +284,10 @@ impl<S: Scalar> ConvModel<S> {
         SIDE1 * SIDE1 * self.channels
     }
 
-    /// Runs layer 1 on images `start..start + n` from rest, leaving its tape in `hidden`,
-    /// and with `pooled` (`T × len2`, all rows) pools each step's spikes (summed over
-    /// compartments) into the block's part of it.
-    fn layer1_block(
+    /// s-LIF2HH's layer 1 on images `start..start + n` from rest, leaving its tape in
+    /// `hidden`, and with `pooled` (`T × len2`, all rows) pools each step's spikes (summed
+    /// over compartments) into the block's part of it.
+    fn slif2hh_block(
         &self,
         hidden: &mut ConvHidden<S>,
         start: usize,
@@ -281,83 +295,58 @@ impl<S: Scalar> ConvModel<S> {
         pooled: Option<&mut [S]>,
         scratch: &mut Layer1Scratch<S>,
     ) {
+        let ConvHidden::SLif2Hh(cell, [tape1, _], mix) = hidden else {
+            unreachable!("LIF and HH run layer 1 band by band")
+        };
         let (steps, c, per1) = (self.steps, self.channels, self.per_image1());
         let per2 = per1 / 4;
         let blen = n * per1;
         let span = start * per1..start * per1 + blen;
-        let spikes: &[S] = match hidden {
-            ConvHidden::Lif(cell, [tape1, _]) => {
-                scratch.rate.resize(blen, S::zero());
-                cell.forward(
-                    Drive::Static(&self.drive1[0][span]),
-                    steps,
-                    blen,
-                    tape1,
-                    &mut scratch.rate,
-                );
-                &tape1.s
-            }
-            ConvHidden::Hh([cell1, _], [tape1, _]) => {
-                scratch.rate.resize(blen, S::zero());
-                cell1.forward(
-                    Drive::Static(&self.drive1[0][span]),
-                    steps,
-                    blen,
-                    tape1,
-                    &mut scratch.rate,
-                );
-                if pooled.is_none() {
-                    return;
-                }
-                hh_spikes(cell1, tape1, &mut scratch.spikes);
-                &scratch.spikes
-            }
-            ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
-                let d: [Drive<'_, S>; 3] =
-                    std::array::from_fn(|k| Drive::Static(&self.drive1[k][span.clone()]));
-                cell.forward(d, &mix.value, steps, blen, tape1, None);
-                if pooled.is_none() {
-                    return;
-                }
-                let sum = &mut scratch.spikes;
-                let slab = steps * blen;
-                sum.clear();
-                sum.extend_from_slice(&tape1.s[..slab]);
-                for part in tape1.s[slab..].chunks_exact(slab) {
-                    sum.iter_mut().zip(part).for_each(|(a, &b)| *a += b);
-                }
-                sum
-            }
-            ConvHidden::Cnn(_) => unreachable!("the CNN has no time steps"),
+        let d: [Drive<'_, S>; 3] =
+            std::array::from_fn(|k| Drive::Static(&self.drive1[k][span.clone()]));
+        cell.forward(d, &mix.value, steps, blen, tape1, None);
+        let Some(pooled) = pooled else {
+            return;
         };
-        if let Some(pooled) = pooled {
-            let len2 = self.len2();
-            for t in 0..steps {
-                avg_pool2(
-                    &spikes[t * blen..(t + 1) * blen],
-                    n,
-                    SIDE1,
-                    c,
-                    &mut pooled[t * len2 + start * per2..t * len2 + (start + n) * per2],
-                );
-            }
+        let sum = &mut scratch.spikes;
+        let slab = steps * blen;
+        sum.clear();
+        sum.extend_from_slice(&tape1.s[..slab]);
+        for part in tape1.s[slab..].chunks_exact(slab) {
+            sum.iter_mut().zip(part).for_each(|(a, &b)| *a += b);
+        }
+        let len2 = self.len2();
+        for t in 0..steps {
+            avg_pool2(
+                &sum[t * blen..(t + 1) * blen],
+                n,
+                SIDE1,
+                c,
+                &mut pooled[t * len2 + start * per2..t * len2 + (start + n) * per2],
+            );
         }
     }
 
-    /// Layer 1 over the whole batch in blocks of [`LAYER1_BLOCK`] images, writing `pooled1`.
-    /// The tapes are not kept: the backward pass recomputes each block (layer 1 sees a static
-    /// drive, so recomputing it is cheaper than storing and re-reading `T × len1` states).
+    /// Layer 1 over the whole batch, writing `pooled1`: band by band for LIF and HH (see
+    /// [`layer1`]), in blocks of [`LAYER1_BLOCK`] images for s-LIF2HH. No tape is kept: the
+    /// backward pass recomputes it (layer 1 sees a static drive, so recomputing it is
+    /// cheaper than storing and re-reading `T × len1` states).
     fn layer1_forward(&mut self, hidden: &mut ConvHidden<S>) {
         let (steps, rows, len2) = (self.steps, self.rows, self.len2());
         let mut pooled = std::mem::take(&mut self.pooled1);
-        let mut scratch = std::mem::take(&mut self.scratch);
         pooled.resize(steps * len2, S::zero());
-        for start in (0..rows).step_by(LAYER1_BLOCK) {
-            let n = LAYER1_BLOCK.min(rows - start);
-            self.layer1_block(hidden, start, n, Some(&mut pooled), &mut scratch);
+        if let Some(layer) = band_layer(hidden, steps) {
+            let (c, drive) = (self.channels, &self.drive1[0]);
+            layer1::forward(&layer, drive, steps, c, &mut self.bands, &mut pooled);
+        } else {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            for start in (0..rows).step_by(LAYER1_BLOCK) {
+                let n = LAYER1_BLOCK.min(rows - start);
+                self.slif2hh_block(hidden, start, n, Some(&mut pooled), &mut scratch);
+            }
+            self.scratch = scratch;
         }
         self.pooled1 = pooled;
-        self.scratch = scratch;
     }
 
     fn forward_spiking(&mut self) {
@@ -370,13 +359,13 @@ impl<S: Scalar> ConvModel<S> {
         match &mut hidden {
             // The LIF and HH cells' own mean rates, Σ_t s[t] summed in step order and then
             // times 1/T, are the time mean the readout pools.
-            ConvHidden::Lif(cell, [_, tape2]) => {
+            ConvHidden::Lif(cell, tape2) => {
                 let mean = &mut self.scratch.rate;
                 mean.resize(len2, S::zero());
                 cell.forward(Drive::PerStep(&self.drive2[0]), steps, len2, tape2, mean);
                 avg_pool2(mean, self.rows, SIDE2, self.channels, &mut rate);
             }
-            ConvHidden::Hh([_, cell2], [_, tape2]) => {
+            ConvHidden::Hh([_, cell2], tape2) => {
                 let mean = &mut self.scratch.rate;
                 mean.resize(len2, S::zero());
                 cell2.forward(Drive::PerStep(&self.drive2[0]), steps, len2, tape2, mean);
@@ -465,10 +454,10 @@ impl<S: Scalar> ConvModel<S> {
         let layer2 = timing::Span::new("layer2.backward");
         let mut hidden = std::mem::replace(&mut self.hidden, placeholder());
         match &mut hidden {
-            ConvHidden::Lif(cell, [_, tape2]) => {
+            ConvHidden::Lif(cell, tape2) => {
                 cell.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0])
             }
-            ConvHidden::Hh([_, cell2], [_, tape2]) => {
+            ConvHidden::Hh([_, cell2], tape2) => {
                 cell2.backward(tape2, SpikeGrad::Uniform(&g_s2[0]), &mut g_drive2[0])
             }
             ConvHidden::SLif2Hh(cell, [_, tape2], mix) => {
@@ -505,17 +494,48 @@ impl<S: Scalar> ConvModel<S> {
                 }
             }
         }
-        // Layer 1, block by block: recompute the block's forward pass, then backpropagate.
+        zeroed(&mut g_drive1, len1);
+        let layer1 = timing::Span::new("layer1.backward");
+        if let Some(layer) = band_layer(&hidden, steps) {
+            let (drive, g_drive) = (&self.drive1[0], &mut g_drive1[0]);
+            layer1::backward(
+                &layer,
+                drive,
+                steps,
+                c,
+                &mut self.bands,
+                &g_pooled1,
+                g_drive,
+            );
+        } else {
+            self.slif2hh_backward(&mut hidden, &g_pooled1, &mut g_drive1);
+        }
+        drop(layer1);
+        self.hidden = hidden;
+        for (conv, g) in self.conv1.iter_mut().zip(&g_drive1) {
+            // The first layer is fed by data: no input gradient needed.
+            conv.backward(&self.x, g, rows, None);
+        }
+        self.spiking_scratch = (g_drive2, g_pooled1, g_drive1);
+    }
+
+    /// s-LIF2HH's layer 1, block by block: recompute the block's forward pass, then
+    /// backpropagate `∂L/∂pooled₁` into the three drive gradients.
+    fn slif2hh_backward(
+        &mut self,
+        hidden: &mut ConvHidden<S>,
+        g_pooled1: &[S],
+        g_drive1: &mut [Vec<S>],
+    ) {
+        let (steps, rows, c, len2) = (self.steps, self.rows, self.channels, self.len2());
         let per1 = self.per_image1();
         let per2 = per1 / 4;
-        zeroed(&mut g_drive1, len1);
         let mut g_s1 = std::mem::take(&mut self.g_s1);
         let mut scratch = std::mem::take(&mut self.scratch);
-        let layer1 = timing::Span::new("layer1.backward");
         for start in (0..rows).step_by(LAYER1_BLOCK) {
             let n = LAYER1_BLOCK.min(rows - start);
             let blen = n * per1;
-            self.layer1_block(&mut hidden, start, n, None, &mut scratch);
+            self.slif2hh_block(hidden, start, n, None, &mut scratch);
             // Every element is overwritten: reuse the buffer without clearing it.
             g_s1.resize(steps * blen, S::zero());
             for t in 0..steps {
@@ -529,40 +549,25 @@ impl<S: Scalar> ConvModel<S> {
             }
             let g_s = &g_s1[..steps * blen];
             let span = start * per1..start * per1 + blen;
-            match &mut hidden {
-                ConvHidden::Lif(cell, [tape1, _]) => {
-                    cell.backward(tape1, SpikeGrad::PerStep(g_s), &mut g_drive1[0][span])
-                }
-                ConvHidden::Hh([cell1, _], [tape1, _]) => {
-                    cell1.backward(tape1, SpikeGrad::PerStep(g_s), &mut g_drive1[0][span])
-                }
-                ConvHidden::SLif2Hh(cell, [tape1, _], mix) => {
-                    // Every compartment's spikes enter the pooled sum with weight one.
-                    let [a, b, d] = &mut g_drive1[..] else {
-                        unreachable!("three maps")
-                    };
-                    let grads = [SpikeGrad::PerStep(g_s); 4];
-                    let mix_value = mix.value.clone();
-                    cell.backward(
-                        tape1,
-                        &mix_value,
-                        CompartmentGrad::Spikes(grads),
-                        [&mut a[span.clone()], &mut b[span.clone()], &mut d[span]],
-                        &mut mix.grad,
-                    );
-                }
-                ConvHidden::Cnn(_) => unreachable!("the CNN has its own backward pass"),
-            }
+            let ConvHidden::SLif2Hh(cell, [tape1, _], mix) = &mut *hidden else {
+                unreachable!("LIF and HH run layer 1 band by band")
+            };
+            // Every compartment's spikes enter the pooled sum with weight one.
+            let [a, b, d] = g_drive1 else {
+                unreachable!("three maps")
+            };
+            let grads = [SpikeGrad::PerStep(g_s); 4];
+            let mix_value = mix.value.clone();
+            cell.backward(
+                tape1,
+                &mix_value,
+                CompartmentGrad::Spikes(grads),
+                [&mut a[span.clone()], &mut b[span.clone()], &mut d[span]],
+                &mut mix.grad,
+            );
         }
-        drop(layer1);
         self.scratch = scratch;
-        self.hidden = hidden;
         self.g_s1 = g_s1;
-        for (conv, g) in self.conv1.iter_mut().zip(&g_drive1) {
-            // The first layer is fed by data: no input gradient needed.
-            conv.backward(&self.x, g, rows, None);
-        }
-        self.spiking_scratch = (g_drive2, g_pooled1, g_drive1);
     }
 
     fn backward_cnn(&mut self, cell: &ReluStep<S>, g_rate: &[S]) {
@@ -607,18 +612,15 @@ fn pooled_mean<S: Scalar>(
     avg_pool2(mean, rows, SIDE2, channels, out);
 }
 
-/// The spikes `H(V[t] − θ)` of an HH layer, recomputed from its tape (`T × len`) into
-/// `out`.
-fn hh_spikes<S: Scalar>(cell: &HhCell<S>, tape: &HhTape<S>, out: &mut Vec<S>) {
-    const CHUNK: usize = 1 << 14;
-    out.resize(tape.v.len(), S::zero());
-    out.par_chunks_mut(CHUNK)
-        .zip(tape.v.par_chunks(CHUNK))
-        .for_each(|(out, v)| {
-            for (o, &v) in out.iter_mut().zip(v) {
-                *o = cell.spike.value(v);
-            }
-        });
+/// Layer 1 of a LIF or HH model, which runs band by band ([`layer1`]); `None` for
+/// s-LIF2HH.
+fn band_layer<S: Scalar>(hidden: &ConvHidden<S>, steps: usize) -> Option<Layer1<'_, S>> {
+    match hidden {
+        ConvHidden::Lif(cell, _) => Some(Layer1::Lif(cell)),
+        ConvHidden::Hh([cell1, _], _) => Some(Layer1::Hh(cell1, cell1.constant_table(steps))),
+        ConvHidden::SLif2Hh(..) => None,
+        ConvHidden::Cnn(_) => unreachable!("the CNN has no time steps"),
+    }
 }
 
 impl<S: Scalar> Network<S> for ConvModel<S> {
