@@ -132,9 +132,11 @@ pub struct Actor<S> {
     /// log σ head.
     pub log_std_head: Mlp<S>,
     rows: usize,
+    /// The input as the input maps see it: the windows (`ann`), or the observations
+    /// k-major, `[k][row][obs]` (spiking actors).
     x: Vec<S>,
+    /// The input maps' outputs (spiking actors: `[k][row][n]`, the held drive slabs).
     proj: Vec<Vec<S>>,
-    drive: Vec<Vec<S>>,
     features: Vec<S>,
     raw_log_std: Vec<S>,
     log_std: Vec<S>,
@@ -211,7 +213,6 @@ impl<S: Scalar> Actor<S> {
             rows: 0,
             x: Vec::new(),
             proj: vec![Vec::new(); maps],
-            drive: vec![Vec::new(); maps],
             features: Vec::new(),
             raw_log_std: Vec::new(),
             log_std: Vec::new(),
@@ -268,14 +269,14 @@ impl<S: Scalar> Actor<S> {
             "actor input has the wrong length"
         );
         self.rows = rows;
-        self.x.clear();
-        self.x.extend_from_slice(windows);
         let n = self.neurons;
         let (w, r, o) = (self.shape.window, self.shape.repeat, self.shape.obs_len);
         let steps = w * r;
         let len = rows * n;
         match &mut self.hidden {
             None => {
+                self.x.clear();
+                self.x.extend_from_slice(windows);
                 self.proj[0].resize(len, S::zero());
                 self.input[0].forward(windows, rows, &mut self.proj[0]);
                 self.features.clear();
@@ -283,52 +284,36 @@ impl<S: Scalar> Actor<S> {
                     .extend(self.proj[0].iter().map(|v| v.max(S::zero())));
             }
             Some(hidden) => {
-                // Project every observation once ([row][k][n]), then lay the drive out
-                // time-major: step t of row `row` sees observation k = t / repeat.
-                for ((map, proj), drive) in
-                    self.input.iter().zip(&mut self.proj).zip(&mut self.drive)
-                {
-                    proj.resize(rows * w * n, S::zero());
-                    map.forward(windows, rows * w, proj);
-                    let _ = o;
-                    drive.resize(steps * len, S::zero());
-                    for t in 0..steps {
-                        let k = t / r;
-                        for row in 0..rows {
-                            let src = &proj[(row * w + k) * n..(row * w + k + 1) * n];
-                            drive[t * len + row * n..t * len + (row + 1) * n].copy_from_slice(src);
-                        }
+                // Project every observation once, laid out k-major ([k][row][n]): slab k is
+                // the drive of steps k·repeat … k·repeat + repeat − 1, held, not copied.
+                self.x.clear();
+                for k in 0..w {
+                    for row in 0..rows {
+                        let at = (row * w + k) * o;
+                        self.x.extend_from_slice(&windows[at..at + o]);
                     }
                 }
+                for (map, proj) in self.input.iter().zip(&mut self.proj) {
+                    proj.resize(w * len, S::zero());
+                    map.forward(&self.x, rows * w, proj);
+                }
+                let held = |k: usize| Drive::Held {
+                    slabs: &self.proj[k],
+                    hold: r,
+                };
                 match hidden {
                     Hidden::Lif(cell, tape) => {
                         self.features.resize(len, S::zero());
-                        cell.forward(
-                            Drive::PerStep(&self.drive[0]),
-                            steps,
-                            len,
-                            tape,
-                            &mut self.features,
-                        )
+                        cell.forward(held(0), steps, len, tape, &mut self.features)
                     }
                     Hidden::Hh(cell, tape) => {
                         self.features.resize(len, S::zero());
-                        cell.forward(
-                            Drive::PerStep(&self.drive[0]),
-                            steps,
-                            len,
-                            tape,
-                            &mut self.features,
-                        )
+                        cell.forward(held(0), steps, len, tape, &mut self.features)
                     }
                     Hidden::SLif2Hh(cell, tape, mix) => {
                         self.features.resize(4 * len, S::zero());
                         cell.forward(
-                            [
-                                Drive::PerStep(&self.drive[0]),
-                                Drive::PerStep(&self.drive[1]),
-                                Drive::PerStep(&self.drive[2]),
-                            ],
+                            [held(0), held(1), held(2)],
                             &mix.value,
                             steps,
                             len,
@@ -390,11 +375,11 @@ impl<S: Scalar> Actor<S> {
             }
             Some(hidden) => {
                 let inv_t = S::one() / S::c(steps as f64);
-                let mut g_drive: Vec<Vec<S>> = self
-                    .input
-                    .iter()
-                    .map(|_| vec![S::zero(); steps * len])
-                    .collect();
+                // Every element is overwritten by the per-step backward pass.
+                let mut g_drive = std::mem::take(&mut self.g_drive);
+                g_drive
+                    .iter_mut()
+                    .for_each(|g| g.resize(steps * len, S::zero()));
                 match hidden {
                     Hidden::Lif(cell, tape) => {
                         g_feat.iter_mut().for_each(|g| *g *= inv_t);
@@ -422,18 +407,15 @@ impl<S: Scalar> Actor<S> {
                     }
                     Hidden::Ann(_) => unreachable!("the ann actor has no spiking layer"),
                 }
-                // Fold the per-step drive gradient back onto the observation it came from.
+                // Fold the per-step drive gradient back onto the observation it came from:
+                // steps k·repeat … k·repeat + repeat − 1 onto slab k.
                 let mut g_proj = std::mem::take(&mut self.g_proj);
                 for (map, gd) in self.input.iter_mut().zip(&g_drive) {
                     g_proj.clear();
-                    g_proj.resize(rows * w * n, S::zero());
-                    for t in 0..steps {
-                        let k = t / r;
-                        for row in 0..rows {
-                            let src = &gd[t * len + row * n..t * len + (row + 1) * n];
-                            let dst = &mut g_proj[(row * w + k) * n..(row * w + k + 1) * n];
-                            dst.iter_mut().zip(src).for_each(|(d, &s)| *d += s);
-                        }
+                    g_proj.resize(w * len, S::zero());
+                    for (t, src) in gd.chunks_exact(len).enumerate() {
+                        let dst = &mut g_proj[t / r * len..(t / r + 1) * len];
+                        dst.iter_mut().zip(src).for_each(|(d, &s)| *d += s);
                     }
                     map.backward(&self.x, &g_proj, rows * w, None);
                 }

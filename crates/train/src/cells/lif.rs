@@ -36,7 +36,7 @@ pub struct LifTape<S> {
 /// written straight into the tape's step-t slices (`u`, `s`) from step t−1's.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn step_slab<S: Scalar, K: SpikeKernel<S>>(
+pub(super) fn step_slab<S: Scalar, K: SpikeKernel<S>>(
     k: K,
     decay: S,
     drive: &[S],

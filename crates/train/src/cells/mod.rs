@@ -34,6 +34,14 @@ pub enum Drive<'a, S> {
     Static(&'a [S]),
     /// `T × len` currents, time-major.
     PerStep(&'a [S]),
+    /// `⌈T / hold⌉ × len` currents, each held for `hold` consecutive steps: step t sees
+    /// slab `t / hold` (an input repeated over steps, stored once).
+    Held {
+        /// The slabs, time-major.
+        slabs: &'a [S],
+        /// Steps per slab (≥ 1).
+        hold: usize,
+    },
 }
 
 impl<S: Copy> Drive<'_, S> {
@@ -43,16 +51,21 @@ impl<S: Copy> Drive<'_, S> {
         match *self {
             Drive::Static(x) => x[i],
             Drive::PerStep(x) => x[t * len + i],
+            Drive::Held { slabs, hold } => slabs[t / hold * len + i],
         }
     }
 
     pub(crate) fn check(&self, steps: usize, len: usize) {
-        let want = match self {
+        let want = match *self {
             Drive::Static(_) => len,
             Drive::PerStep(_) => steps * len,
+            Drive::Held { hold, .. } => {
+                assert!(hold > 0, "a held drive needs at least one step per slab");
+                steps.div_ceil(hold) * len
+            }
         };
         let got = match self {
-            Drive::Static(x) | Drive::PerStep(x) => x.len(),
+            Drive::Static(x) | Drive::PerStep(x) | Drive::Held { slabs: x, .. } => x.len(),
         };
         assert_eq!(got, want, "drive buffer has the wrong length");
     }
@@ -74,6 +87,10 @@ impl<S: Copy> Drive<'_, S> {
         match *self {
             Drive::Static(x) => &x[start..start + n],
             Drive::PerStep(x) => &x[t * len + start..t * len + start + n],
+            Drive::Held { slabs, hold } => {
+                let at = t / hold * len + start;
+                &slabs[at..at + n]
+            }
         }
     }
 }

@@ -10,6 +10,7 @@
 //! Backward: compartment 4 is an ordinary LIF with drive `a·u[t] + c`; its adjoint `δu_4[t]`
 //! flows into `δu_c[t]` with weight `a_c`, and `∂L/∂a_c = Σ δu_4[t]·u_c[t]`, `∂L/∂c = Σ δu_4[t]`.
 
+use super::lif::step_slab;
 use super::{for_each_chunk, ordered_sum, Drive, SharedMut, SpikeGrad};
 use crate::scalar::Scalar;
 use crate::spike::{with_spike_kernel, SpikeFn, SpikeKernel};
@@ -95,28 +96,27 @@ impl<S: Scalar> SLif2HhCell<S> {
         with_spike_kernel!(self.spike, k => {
             for_each_chunk(len, |range| {
                 let (start, cnt) = (range.start, range.len());
-                let mut u: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
-                let mut s: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
+                // The state before step 0: at rest.
+                let rest = vec![S::zero(); cnt];
                 let mut count: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
                 let mut into_4 = vec![S::zero(); cnt];
                 for t in 0..steps {
                     into_4.iter_mut().for_each(|x| *x = mix[3]);
-                    for c in 0..4 {
-                        let (uc, sc, nc) = (&mut u[c], &mut s[c], &mut count[c]);
+                    for (c, count) in count.iter_mut().enumerate() {
+                        let at = |t: usize| c * slab + t * len + start;
+                        // SAFETY: each chunk owns its unit range in every buffer; step t−1's
+                        // and step t's slices are disjoint, and the former is only read.
+                        let (u_prev, s_prev): (&[S], &[S]) = if t == 0 {
+                            (&rest, &rest)
+                        } else {
+                            unsafe { (u_out.slice(at(t - 1), cnt), s_out.slice(at(t - 1), cnt)) }
+                        };
+                        let (u, s) = unsafe { (u_out.slice(at(t), cnt), s_out.slice(at(t), cnt)) };
                         let drive = if c < 3 { drives[c].slab(t, len, start, cnt) } else { &into_4[..] };
-                        for (((u, s), n), &i) in uc.iter_mut().zip(sc.iter_mut()).zip(nc.iter_mut()).zip(drive) {
-                            *u = decay * *u * (S::one() - *s) + i;
-                            *s = k.value(*u);
-                            *n += *s;
-                        }
+                        step_slab(k, decay, drive, u_prev, s_prev, u, s, count);
                         if c < 3 {
                             let a = mix[c];
-                            into_4.iter_mut().zip(uc.iter()).for_each(|(x, &u)| *x += a * u);
-                        }
-                        // SAFETY: each chunk owns its unit range in every buffer.
-                        unsafe {
-                            u_out.slice(c * slab + t * len + start, cnt).copy_from_slice(uc);
-                            s_out.slice(c * slab + t * len + start, cnt).copy_from_slice(sc);
+                            into_4.iter_mut().zip(u.iter()).for_each(|(x, &u)| *x += a * u);
                         }
                     }
                 }
@@ -196,19 +196,17 @@ impl<S: Scalar> SLif2HhCell<S> {
                             let gs = g - decay * u * *d;
                             *d = gs * k.grad(u) + decay * (S::one() - s) * *d;
                         }
-                        gmix[3] += du[3].iter().copied().sum::<S>();
+                        gmix[3] += lane_sum(&du[3]);
                     }
                     let [d1, d2, d3, d4] = &mut du;
                     for (c, dc) in [d1, d2, d3].into_iter().enumerate() {
                         let (uc, sc) = (&tape.u[span(c)], &tape.s[span(c)]);
                         let a = mix[c];
-                        let mut dot = S::zero();
+                        gmix[c] += lane_dot(d4, uc);
                         for ((((d, &g), &u), &s), &d4) in dc.iter_mut().zip(g_t[c]).zip(uc).zip(sc).zip(d4.iter()) {
-                            dot += d4 * u;
                             let gs = g - decay * u * *d;
                             *d = gs * k.grad(u) + decay * (S::one() - s) * *d + a * d4;
                         }
-                        gmix[c] += dot;
                         if summed[c] {
                             total[c].iter_mut().zip(dc.iter()).for_each(|(x, &d)| *x += d);
                         } else {
@@ -230,4 +228,42 @@ impl<S: Scalar> SLif2HhCell<S> {
             *g += p;
         }
     }
+}
+
+/// `Σ aᵢ·bᵢ` in eight interleaved partial sums (term i into partial i mod 8), combined
+/// pairwise at the end: the order is fixed, so the result is deterministic, and unlike one
+/// running sum (a chain of dependent additions) it vectorises.
+#[inline(always)]
+fn lane_dot<S: Scalar>(a: &[S], b: &[S]) -> S {
+    let mut lanes = [S::zero(); 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    for ((lane, &x), &y) in lanes.iter_mut().zip(ra).zip(rb) {
+        *lane += x * y;
+    }
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + e) + (c + g)) + ((b + f) + (d + h))
+}
+
+/// `Σ aᵢ` in the partial sums of [`lane_dot`].
+#[inline(always)]
+fn lane_sum<S: Scalar>(a: &[S]) -> S {
+    let mut lanes = [S::zero(); 8];
+    let chunks = a.chunks_exact(8);
+    let rest = chunks.remainder();
+    for x in chunks {
+        for l in 0..8 {
+            lanes[l] += x[l];
+        }
+    }
+    for (lane, &x) in lanes.iter_mut().zip(rest) {
+        *lane += x;
+    }
+    let [a, b, c, d, e, f, g, h] = lanes;
+    ((a + e) + (c + g)) + ((b + f) + (d + h))
 }
