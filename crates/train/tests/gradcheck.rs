@@ -307,3 +307,38 @@ fn whole_fc_models_gradients() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A held drive (each slab repeated for `hold` steps) is the per-step drive with the
+    /// slabs copied out, bit for bit, for every cell.
+    #[test]
+    fn held_drive_is_the_copied_per_step_drive(len in 1usize..40, steps in 1usize..12, hold in 1usize..5, seed in 0u64..1000) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let slabs_n = steps.div_ceil(hold);
+        let slabs: Vec<Vec<f32>> = (0..3)
+            .map(|_| (0..slabs_n * len).map(|_| rng.random_range(-1.0f32..3.0)).collect())
+            .collect();
+        let copied: Vec<Vec<f32>> = slabs
+            .iter()
+            .map(|s| (0..steps).flat_map(|t| s[t / hold * len..(t / hold + 1) * len].iter().copied()).collect())
+            .collect();
+        let held = |k: usize| Drive::Held { slabs: &slabs[k], hold };
+        let lif = LifCell { decay: 0.2f32, spike: SpikeFn::rect(0.3, 0.5) };
+        let (mut a, mut b) = (LifTape::default(), LifTape::default());
+        let (mut ra, mut rb) = (vec![0.0; len], vec![0.0; len]);
+        lif.forward(held(0), steps, len, &mut a, &mut ra);
+        lif.forward(Drive::PerStep(&copied[0]), steps, len, &mut b, &mut rb);
+        prop_assert_eq!(&a.u, &b.u);
+        prop_assert_eq!(&ra, &rb);
+        let cell = SLif2HhCell { decay: 0.5f32, spike: SpikeFn::rect(1.0, 0.4) };
+        let mix = [0.3f32, 0.2, 0.4, 0.1];
+        let (mut a, mut b) = (SLif2HhTape::default(), SLif2HhTape::default());
+        cell.forward([held(0), held(1), held(2)], &mix, steps, len, &mut a, None);
+        let per_step: [Drive<'_, f32>; 3] = std::array::from_fn(|k| Drive::PerStep(&copied[k]));
+        cell.forward(per_step, &mix, steps, len, &mut b, None);
+        prop_assert_eq!(&a.u, &b.u);
+        prop_assert_eq!(&a.s, &b.s);
+    }
+}
