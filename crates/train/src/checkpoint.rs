@@ -143,13 +143,11 @@ impl Checkpoint {
 /// Reads the checkpoint at `path` if it exists and belongs to `config`; `Ok(None)` when
 /// there is none or it was written for another configuration.
 pub fn load(path: &Path, config: &TrainConfig) -> Result<Option<Checkpoint>, CheckpointError> {
-    let Some((header, payload)) = read_container(path, MAGIC)? else {
+    let Some((header, payload)) =
+        read_matching(path, MAGIC, |h: &CheckpointHeader| &h.config == config)?
+    else {
         return Ok(None);
     };
-    let header: CheckpointHeader = parse_header(path, &header)?;
-    if &header.config != config {
-        return Ok(None);
-    }
     let want: usize = header.params.iter().map(|(_, n)| 3 * n).sum();
     let mut floats = f32s(path, &payload, want)?.into_iter();
     let tensors = header
@@ -237,6 +235,21 @@ pub fn write_container(
 
 /// The two parts of a checkpoint file: its JSON header and its binary payload.
 pub type Container = (Vec<u8>, Vec<u8>);
+
+/// Reads the checkpoint at `path` (written with `magic`) and parses its JSON header; `None`
+/// when there is no file or `belongs` rejects the header (a checkpoint of another
+/// configuration, which the run ignores).
+pub fn read_matching<H: DeserializeOwned>(
+    path: &Path,
+    magic: &[u8; 8],
+    belongs: impl FnOnce(&H) -> bool,
+) -> Result<Option<(H, Vec<u8>)>, CheckpointError> {
+    let Some((header, payload)) = read_container(path, magic)? else {
+        return Ok(None);
+    };
+    let header: H = parse_header(path, &header)?;
+    Ok(belongs(&header).then_some((header, payload)))
+}
 
 /// Reads the checkpoint file at `path` written by [`write_container`] with `magic`: its
 /// header and payload, or `None` when there is no file. A damaged file, or one of another

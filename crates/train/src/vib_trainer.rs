@@ -6,7 +6,7 @@
 //! accuracy are kept for a second, independent MI estimate.
 
 use crate::checkpoint::{
-    f32s, header_json, parse_header, put_f32s, read_container, write_container, CheckpointError,
+    f32s, header_json, put_f32s, read_matching, write_container, CheckpointError,
 };
 use crate::ema::Ema;
 use crate::loss::cross_entropy;
@@ -305,13 +305,12 @@ fn load_vib(
     config: &VibConfig,
     state: (&mut VibModel<f32>, &mut Adam<f32>, &mut Ema<f32>),
 ) -> Result<Option<Progression>, CheckpointError> {
-    let Some((header, payload)) = read_container(path, VIB_MAGIC)? else {
+    let Some((header, payload)) = read_matching(path, VIB_MAGIC, |h: &VibCheckpointHeader| {
+        h.config == *config
+    })?
+    else {
         return Ok(None);
     };
-    let header: VibCheckpointHeader = parse_header(path, &header)?;
-    if header.config != *config {
-        return Ok(None);
-    }
     let (net, adam, ema) = state;
     let mut progression = header.progression;
     let total: usize = header.blobs.iter().sum();

@@ -19,7 +19,7 @@ use super::buffer::ReplayBuffer;
 use super::run::{EpisodeStat, RunConfig, RunRecord};
 use crate::env::Env;
 use icnet_train::checkpoint::{
-    f32s, header_json, parse_header, put_f32s, read_container, write_container, CheckpointError,
+    f32s, header_json, put_f32s, read_matching, write_container, CheckpointError,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -162,13 +162,12 @@ impl LoopState<'_> {
             adam_steps,
             blobs: Vec::new(),
         };
-        let ids = self.buffer.ids.clone();
         let mut payload = Vec::new();
         for (name, values) in self.blobs() {
             header.blobs.push((name, values.len()));
             put_f32s(&mut payload, values);
         }
-        for id in &ids {
+        for id in &self.buffer.ids {
             payload.extend_from_slice(&id.to_le_bytes());
         }
         write_container(path, MAGIC, &header_json(path, &header)?, &payload)
@@ -181,13 +180,10 @@ impl LoopState<'_> {
         path: &Path,
         config: &RunConfig,
     ) -> Result<Option<usize>, CheckpointError> {
-        let Some((header, payload)) = read_container(path, MAGIC)? else {
+        let Some((header, payload)) = read_matching(path, MAGIC, |h: &Header| h.config == *config)?
+        else {
             return Ok(None);
         };
-        let header: Header = parse_header(path, &header)?;
-        if header.config != *config {
-            return Ok(None);
-        }
         let invalid = |reason: String| CheckpointError::Invalid {
             path: path.to_path_buf(),
             reason,

@@ -127,16 +127,7 @@ impl Conv2d<f32> {
                 acc
             })
             .collect();
-        for acc in partials {
-            for co in 0..c_out {
-                for k in 0..9 {
-                    for ci in 0..c_in {
-                        self.weight.grad[(co * 9 + k) * c_in + ci] +=
-                            acc[(k * c_in + ci) * c_out + co];
-                    }
-                }
-            }
-        }
+        self.fold_kernel_grad(&partials, c_out);
         true
     }
 }
@@ -329,61 +320,41 @@ mod avx {
             bias.len() >= c0 + C && out.len() >= n * g.out_len && n <= LANES,
             "bad block"
         );
-        for yo in 0..side {
-            for xo in 0..side {
-                tile::<C>(packed, out, kernel, stride, bias, g, n, c0, yo, xo);
-            }
-        }
-    }
-
-    /// Output position `(yo, xo)`, channels `c0..c0 + C`, for all lanes.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn tile<const C: usize>(
-        packed: &[f32],
-        out: &mut [f32],
-        kernel: &[f32],
-        stride: usize,
-        bias: &[f32],
-        g: &Geometry,
-        n: usize,
-        c0: usize,
-        yo: usize,
-        xo: usize,
-    ) {
-        let (side, c_in) = (g.side, g.c_in);
-        let ps = side + 2;
         let c_out = g.out_len / (side * side);
         let mut lanes = [0.0f32; LANES];
-        // SAFETY: AVX2 and FMA are enabled at compile time (cfg above). Loads read LANES
-        // floats at `((yo + ky)·ps + xo + kx)·c_in·LANES + ci·LANES`, inside the packed
-        // block of `ps²·c_in·LANES` floats as `yo + ky < ps` and `xo + kx < ps`; weight
-        // indices are below `9·c_in·stride` (`c0 + C ≤ stride`); both checked by the
-        // caller's asserts.
-        unsafe {
-            let mut acc = [_mm256_set1_ps(0.0); C];
-            for (a, &b) in acc.iter_mut().zip(&bias[c0..]) {
-                *a = _mm256_set1_ps(b);
-            }
-            for ky in 0..3 {
-                for kx in 0..3 {
-                    let base = ((yo + ky) * ps + xo + kx) * c_in * LANES;
-                    let taps = kernel.as_ptr().add((ky * 3 + kx) * c_in * stride);
-                    let pixels = packed.as_ptr().add(base);
-                    for ci in 0..c_in {
-                        let v = _mm256_loadu_ps(pixels.add(ci * LANES));
-                        let w = taps.add(ci * stride + c0);
-                        for (c, a) in acc.iter_mut().enumerate() {
-                            *a = _mm256_fmadd_ps(v, _mm256_set1_ps(*w.add(c)), *a);
+        for yo in 0..side {
+            for xo in 0..side {
+                // SAFETY: AVX2 and FMA are enabled at compile time (cfg above). Loads read
+                // LANES floats at `((yo + ky)·ps + xo + kx)·c_in·LANES + ci·LANES`, inside
+                // the packed block of `ps²·c_in·LANES` floats as `yo + ky < ps` and
+                // `xo + kx < ps`; weight indices are below `9·c_in·stride`
+                // (`c0 + C ≤ stride`); both checked by the asserts above.
+                unsafe {
+                    let mut acc = [_mm256_set1_ps(0.0); C];
+                    for (a, &b) in acc.iter_mut().zip(&bias[c0..]) {
+                        *a = _mm256_set1_ps(b);
+                    }
+                    for ky in 0..3 {
+                        for kx in 0..3 {
+                            let base = ((yo + ky) * ps + xo + kx) * c_in * LANES;
+                            let taps = kernel.as_ptr().add((ky * 3 + kx) * c_in * stride);
+                            let pixels = packed.as_ptr().add(base);
+                            for ci in 0..c_in {
+                                let v = _mm256_loadu_ps(pixels.add(ci * LANES));
+                                let w = taps.add(ci * stride + c0);
+                                for (c, a) in acc.iter_mut().enumerate() {
+                                    *a = _mm256_fmadd_ps(v, _mm256_set1_ps(*w.add(c)), *a);
+                                }
+                            }
                         }
                     }
-                }
-            }
-            let pos = (yo * side + xo) * c_out + c0;
-            for (c, a) in acc.iter().enumerate() {
-                _mm256_storeu_ps(lanes.as_mut_ptr(), *a);
-                for (lane, &v) in lanes.iter().enumerate().take(n) {
-                    out[lane * g.out_len + pos + c] = v;
+                    let pos = (yo * side + xo) * c_out + c0;
+                    for (c, a) in acc.iter().enumerate() {
+                        _mm256_storeu_ps(lanes.as_mut_ptr(), *a);
+                        for (lane, &v) in lanes.iter().enumerate().take(n) {
+                            out[lane * g.out_len + pos + c] = v;
+                        }
+                    }
                 }
             }
         }

@@ -312,11 +312,25 @@ impl<S: Scalar> Conv2d<S> {
                 acc
             })
             .collect();
+        self.fold_kernel_grad(&partials, p);
+    }
+
+    /// Adds per-block weight-gradient partials, each laid out `[ky][kx][c_in][stride]`
+    /// (output channel fastest, `stride ≥ c_out`), into the `[c_out][ky][kx][c_in]` weight
+    /// gradient, block by block in order.
+    pub(crate) fn fold_kernel_grad(&mut self, partials: &[Vec<S>], stride: usize) {
+        let (c_in, c_out) = (self.c_in(), self.c_out());
+        assert!(
+            stride >= c_out,
+            "partials narrower than the output channels"
+        );
         for acc in partials {
+            assert_eq!(acc.len(), 9 * c_in * stride, "partial of the wrong length");
             for co in 0..c_out {
                 for k in 0..9 {
                     for ci in 0..c_in {
-                        self.weight.grad[(co * 9 + k) * c_in + ci] += acc[(k * c_in + ci) * p + co];
+                        self.weight.grad[(co * 9 + k) * c_in + ci] +=
+                            acc[(k * c_in + ci) * stride + co];
                     }
                 }
             }
