@@ -57,7 +57,8 @@ impl<S: Scalar> BandPool<S> {
         }
     }
 
-    /// The calling worker's band (uncontended; any band outside the pool).
+    /// The calling worker's band: one uncontended lock per task (tasks take tens of µs);
+    /// callers outside the pool share band 0.
     fn with<R>(&self, work: impl FnOnce(&mut Band<S>) -> R) -> R {
         let index = rayon::current_thread_index().unwrap_or(0) % self.0.len();
         let mut band = self.0[index].lock().unwrap_or_else(|e| e.into_inner());
@@ -100,10 +101,39 @@ impl<S: Scalar> Layer1<'_, S> {
     }
 }
 
-/// Geometry of the bands of a batch: `(units per band, pooled units per band, bands per task)`.
-fn geometry(channels: usize) -> (usize, usize, usize) {
-    let band = 2 * SIDE1 * channels;
-    (band, SIDE2 * channels, (TASK_UNITS / band).max(1))
+/// How a batch's layer 1 splits into bands (two image rows each) and tasks.
+struct Bands {
+    /// Layer-1 units per band.
+    band: usize,
+    /// Pooled units per band.
+    out_band: usize,
+    /// Bands per task.
+    per_task: usize,
+    /// Pooled units per step, all bands.
+    len2: usize,
+}
+
+impl Bands {
+    /// The bands of a static `drive` of `channels` channels, checking that it is whole
+    /// bands and that the pooled buffer `pooled` (named `what`) holds `steps` steps of
+    /// their pooled output.
+    fn new(drive: usize, channels: usize, steps: usize, pooled: usize, what: &str) -> Self {
+        let band = 2 * SIDE1 * channels;
+        let out_band = SIDE2 * channels;
+        let bands = drive / band;
+        assert_eq!(drive, bands * band, "layer-1 drive is not whole bands");
+        assert_eq!(
+            pooled,
+            steps * bands * out_band,
+            "{what} has the wrong length"
+        );
+        Self {
+            band,
+            out_band,
+            per_task: (TASK_UNITS / band).max(1),
+            len2: bands * out_band,
+        }
+    }
 }
 
 /// Layer 1 on the static `drive` (`rows·36²·C`) for `steps` steps, writing its pooled
@@ -116,19 +146,12 @@ pub(super) fn forward<S: Scalar>(
     pool: &mut BandPool<S>,
     pooled: &mut [S],
 ) {
-    let (band, out_band, per_task) = geometry(channels);
-    let bands = drive.len() / band;
-    let len2 = bands * out_band;
-    assert_eq!(
-        drive.len(),
-        bands * band,
-        "layer-1 drive is not whole bands"
-    );
-    assert_eq!(
-        pooled.len(),
-        steps * len2,
-        "pooled buffer has the wrong length"
-    );
+    let Bands {
+        band,
+        out_band,
+        per_task,
+        len2,
+    } = Bands::new(drive.len(), channels, steps, pooled.len(), "pooled buffer");
     pool.ensure();
     let out = SharedMut::new(pooled);
     let pool = &*pool;
@@ -164,18 +187,17 @@ pub(super) fn backward<S: Scalar>(
     g_pooled: &[S],
     g_drive: &mut [S],
 ) {
-    let (band, out_band, per_task) = geometry(channels);
-    let bands = drive.len() / band;
-    let len2 = bands * out_band;
-    assert_eq!(
+    let Bands {
+        band,
+        out_band,
+        per_task,
+        len2,
+    } = Bands::new(
         drive.len(),
-        bands * band,
-        "layer-1 drive is not whole bands"
-    );
-    assert_eq!(
+        channels,
+        steps,
         g_pooled.len(),
-        steps * len2,
-        "pooled gradient has the wrong length"
+        "pooled gradient",
     );
     assert_eq!(
         g_drive.len(),
