@@ -261,32 +261,16 @@ impl<S: Scalar> HhCell<S> {
         dv: &mut [S],
         total: &mut [S],
     ) {
-        let (n, nn) = (total.len(), self.neurons);
+        let n = total.len();
         assert!(n > 0 && dv.len() == n && g.len() == v.len() && v.len() % n == 0);
         let steps = v.len() / n;
         let k = self.dt / self.capacitance;
-        let g_leak = self.conductances[2];
         dv.iter_mut().for_each(|d| *d = S::zero());
         total.iter_mut().for_each(|a| *a = S::zero());
         with_spike_kernel!(self.spike, sk => {
             for t in (0..steps).rev() {
                 let (g_t, v_t) = (&g[t * n..(t + 1) * n], &v[t * n..(t + 1) * n]);
-                for (a, b, nrn) in row_segments(first, n, nn) {
-                    for j in a..b {
-                        // As in `backward`: V[k+1] depends on V[k] through 1 − (dt/C)·G[k].
-                        let carry = if t + 1 < steps {
-                            let gk = if self.detach_ionic {
-                                g_leak
-                            } else {
-                                table.g[(t + 1) * nn + nrn + (j - a)]
-                            };
-                            (S::one() - k * gk) * dv[j]
-                        } else {
-                            S::zero()
-                        };
-                        dv[j] = g_t[j] * sk.grad(v_t[j]) + carry;
-                    }
-                }
+                self.back_slab(sk, &table.g, first, t, steps, g_t, v_t, dv);
                 total.iter_mut().zip(&*dv).for_each(|(a, &d)| *a += k * d);
             }
         });
@@ -386,6 +370,45 @@ impl<S: Scalar> HhCell<S> {
         }
     }
 
+    /// One backward step (index `t` of `steps`) of constant-rate units `first..first + n`
+    /// (unit i is neuron i mod `neurons`): `dv` holds ∂L/∂V[t+1] on entry and ∂L/∂V[t] on
+    /// exit. V[t+1] depends on V[t] through 1 − (dt/C)·G[t+1] (`g_table`, `T × neurons`), or
+    /// through the leak alone with detached ionic currents.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn back_slab<K: SpikeKernel<S>>(
+        &self,
+        sk: K,
+        g_table: &[S],
+        first: usize,
+        t: usize,
+        steps: usize,
+        g_t: &[S],
+        v_t: &[S],
+        dv: &mut [S],
+    ) {
+        let (nn, k, g_leak) = (
+            self.neurons,
+            self.dt / self.capacitance,
+            self.conductances[2],
+        );
+        for (a, b, nrn) in row_segments(first, dv.len(), nn) {
+            for j in a..b {
+                let carry = if t + 1 < steps {
+                    let g = if self.detach_ionic {
+                        g_leak
+                    } else {
+                        g_table[(t + 1) * nn + nrn + (j - a)]
+                    };
+                    (S::one() - k * g) * dv[j]
+                } else {
+                    S::zero()
+                };
+                dv[j] = g_t[j] * sk.grad(v_t[j]) + carry;
+            }
+        }
+    }
+
     /// Backpropagates through time; `grad_drive` as for [`super::LifCell::backward`].
     pub fn backward(&self, tape: &HhTape<S>, grad: SpikeGrad<'_, S>, grad_drive: &mut [S]) {
         let (steps, len) = (tape.steps, tape.len);
@@ -399,7 +422,6 @@ impl<S: Scalar> HhCell<S> {
         let g_leak = self.conductances[2];
         match &self.gating {
             HhGating::ConstantRates(_) => {
-                let nn = self.neurons;
                 with_spike_kernel!(self.spike, sk => {
                     for_each_chunk(len, |range| {
                         let (start, cnt) = (range.start, range.len());
@@ -410,22 +432,7 @@ impl<S: Scalar> HhCell<S> {
                         for t in (0..steps).rev() {
                             let g_t = grad.slab(t, len, start, cnt);
                             let v_t = &tape.v[t * len + start..t * len + start + cnt];
-                            for (a, b, nrn) in row_segments(start, cnt, nn) {
-                                for j in a..b {
-                                    // V[k+1] depends on V[k] through 1 − (dt/C)·G[k], G[k] at index t + 1.
-                                    let carry = if t + 1 < steps {
-                                        let g = if self.detach_ionic {
-                                            g_leak
-                                        } else {
-                                            tape.conductance[(t + 1) * nn + nrn + (j - a)]
-                                        };
-                                        (S::one() - k * g) * dv[j]
-                                    } else {
-                                        S::zero()
-                                    };
-                                    dv[j] = g_t[j] * sk.grad(v_t[j]) + carry;
-                                }
-                            }
+                            self.back_slab(sk, &tape.conductance, start, t, steps, g_t, v_t, &mut dv);
                             if summed {
                                 total.iter_mut().zip(&dv).for_each(|(a, &d)| *a += k * d);
                             } else {

@@ -94,7 +94,8 @@ pub struct ConvModel<S> {
     rate: Vec<S>,
     shared: Vec<S>,
     logits: [Vec<S>; 2],
-    /// Scratch: ∂L/∂s₁ per step (`T × len1`), reused across batches.
+    /// Scratch: s-LIF2HH's ∂L/∂s₁ per step for one layer-1 block, reused across blocks and
+    /// batches.
     g_s1: Vec<S>,
     /// CNN scratch reused across batches: two buffers of `len1` and three of `len2`
     /// (activations and their gradients; allocating them per step cost about 15 % of a
