@@ -120,6 +120,12 @@ pub fn serial<R>(f: impl FnOnce() -> R) -> R {
     out
 }
 
+/// Whether this thread is inside [`serial`] (callers with parallel paths of their own
+/// follow it too).
+pub fn is_serial() -> bool {
+    SERIAL.with(|s| s.get())
+}
+
 /// `c = a · b` (when `accumulate` is false) or `c += a · b`, with `c` a row-major
 /// `a.rows() × b.cols()` buffer.
 ///
@@ -146,8 +152,7 @@ pub fn matmul<S: Scalar>(c: &mut [S], a: MatRef<'_, S>, b: MatRef<'_, S>, accumu
         return;
     }
     let threads = rayon::current_num_threads();
-    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK && !SERIAL.with(|s| s.get())
-    {
+    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK && !is_serial() {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None

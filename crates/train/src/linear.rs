@@ -1,6 +1,6 @@
 //! The fully-connected layer `y = x Wᵀ + b`.
 
-use crate::linalg::{matmul, MatRef};
+use crate::linalg::{is_serial, matmul, MatRef};
 use crate::param::Param;
 use crate::scalar::Scalar;
 use rand_chacha::ChaCha8Rng;
@@ -85,18 +85,28 @@ impl<S: Scalar> Linear<S> {
                     }
                 }
             }
-            self.weight
-                .grad
-                .par_chunks_mut(n_in)
-                .zip(columns.par_iter())
-                .for_each(|(g_row, column)| {
-                    for &(b, v) in column {
-                        let x_row = &x[b as usize * n_in..(b as usize + 1) * n_in];
-                        for (g, &xv) in g_row.iter_mut().zip(x_row) {
-                            *g += v * xv;
-                        }
+            let row = |(g_row, column): (&mut [S], &Vec<(u32, S)>)| {
+                for &(b, v) in column {
+                    let x_row = &x[b as usize * n_in..(b as usize + 1) * n_in];
+                    for (g, &xv) in g_row.iter_mut().zip(x_row) {
+                        *g += v * xv;
                     }
-                });
+                }
+            };
+            // Rows are independent: the same sums whether split across threads or not.
+            if is_serial() {
+                self.weight
+                    .grad
+                    .chunks_mut(n_in)
+                    .zip(&columns)
+                    .for_each(row);
+            } else {
+                self.weight
+                    .grad
+                    .par_chunks_mut(n_in)
+                    .zip(columns.par_iter())
+                    .for_each(row);
+            }
         } else {
             matmul(
                 &mut self.weight.grad,

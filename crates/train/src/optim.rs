@@ -76,18 +76,100 @@ impl<S: Scalar> Adam<S> {
             self.m.len(),
             "optimizer built for another model"
         );
+        self.begin_step(lr, clear).apply(params);
+    }
+
+    /// Starts one update (the step count advances now) whose parameters can then be
+    /// updated in disjoint groups, e.g. from different threads: [`AdamStep::split_at`] the
+    /// step and [`AdamStep::apply`] each part to its parameters. Updating every group once
+    /// gives exactly [`Adam::update`] (`clear` false) or [`Adam::update_and_clear`].
+    pub fn begin_step(&mut self, lr: f64, clear: bool) -> AdamStep<'_, S> {
         self.step += 1;
         let (b1, b2) = self.config.betas;
         let bc1 = 1.0 - b1.powi(self.step as i32);
         let bc2 = 1.0 - b2.powi(self.step as i32);
-        let (b1, b2, wd, eps) = (
-            S::c(b1),
-            S::c(b2),
-            S::c(self.config.weight_decay),
-            S::c(self.config.eps),
+        AdamStep {
+            b1: S::c(b1),
+            b2: S::c(b2),
+            wd: S::c(self.config.weight_decay),
+            eps: S::c(self.config.eps),
+            step_size: S::c(lr / bc1),
+            inv_sqrt_bc2: S::c(1.0 / bc2.sqrt()),
+            clear,
+            m: &mut self.m,
+            v: &mut self.v,
+        }
+    }
+}
+
+/// One Adam update in progress, over the moments of a contiguous group of parameters (see
+/// [`Adam::begin_step`]).
+pub struct AdamStep<'a, S> {
+    b1: S,
+    b2: S,
+    wd: S,
+    eps: S,
+    step_size: S,
+    inv_sqrt_bc2: S,
+    clear: bool,
+    m: &'a mut [Vec<S>],
+    v: &'a mut [Vec<S>],
+}
+
+impl<S: Scalar> AdamStep<'_, S> {
+    /// Parameters this step covers.
+    pub fn len(&self) -> usize {
+        self.m.len()
+    }
+
+    /// Whether the step covers no parameter.
+    pub fn is_empty(&self) -> bool {
+        self.m.is_empty()
+    }
+
+    /// The step for parameters `..at` and the step for `at..`.
+    ///
+    /// # Panics
+    /// If `at` exceeds [`AdamStep::len`].
+    pub fn split_at(self, at: usize) -> (Self, Self) {
+        let (m0, m1) = self.m.split_at_mut(at);
+        let (v0, v1) = self.v.split_at_mut(at);
+        let part = |m, v| AdamStep { m, v, ..self };
+        (part(m0, v0), part(m1, v1))
+    }
+
+    /// Updates `params`, which must be the parameters this step covers, in order; large
+    /// parameters are split across rayon's threads.
+    ///
+    /// # Panics
+    /// On a different number of parameters or a length mismatch (a caller bug).
+    pub fn apply(self, params: &mut [&mut Param<S>]) {
+        self.apply_with(params, true);
+    }
+
+    /// [`AdamStep::apply`] on the calling thread only (for callers that already run
+    /// independent work side by side); the same arithmetic, so the same result.
+    pub fn apply_serial(self, params: &mut [&mut Param<S>]) {
+        self.apply_with(params, false);
+    }
+
+    fn apply_with(self, params: &mut [&mut Param<S>], parallel: bool) {
+        assert_eq!(
+            params.len(),
+            self.m.len(),
+            "optimizer step built for other parameters"
         );
-        let step_size = S::c(lr / bc1);
-        let inv_sqrt_bc2 = S::c(1.0 / bc2.sqrt());
+        let AdamStep {
+            b1,
+            b2,
+            wd,
+            eps,
+            step_size,
+            inv_sqrt_bc2,
+            clear,
+            m,
+            v,
+        } = self;
         // Plain slices per chunk (not zipped parallel iterators) so the loop vectorises.
         const CHUNK: usize = 16 * 1024;
         let kernel = |w: &mut [S], g: &mut [S], m: &mut [S], v: &mut [S]| {
@@ -106,12 +188,21 @@ impl<S: Scalar> Adam<S> {
                 g.iter_mut().for_each(|x| *x = S::zero());
             }
         };
-        for ((p, m), v) in params.iter_mut().zip(&mut self.m).zip(&mut self.v) {
-            p.value
-                .par_chunks_mut(CHUNK)
-                .zip(p.grad.par_chunks_mut(CHUNK))
-                .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
-                .for_each(|((w, g), (m, v))| kernel(w, g, m, v));
+        for ((p, m), v) in params.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
+            assert!(
+                p.value.len() == m.len() && p.grad.len() == m.len(),
+                "parameter {} does not match its optimizer state",
+                p.name
+            );
+            if parallel {
+                p.value
+                    .par_chunks_mut(CHUNK)
+                    .zip(p.grad.par_chunks_mut(CHUNK))
+                    .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
+                    .for_each(|((w, g), (m, v))| kernel(w, g, m, v));
+            } else {
+                kernel(&mut p.value, &mut p.grad, m, v);
+            }
         }
     }
 }
@@ -169,6 +260,50 @@ mod tests {
         assert!((p.value[0] - (1.0 - 0.01)).abs() < 1e-9);
         assert!((p.value[1] - (-2.0 + 0.01)).abs() < 1e-9);
         assert_eq!(p.value[2], 0.5);
+    }
+
+    #[test]
+    fn a_step_split_over_groups_equals_the_whole_update_bit_for_bit() {
+        let make = |seed: usize| -> Vec<Param<f32>> {
+            [5usize, 40_000, 3]
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| {
+                    let mut p = Param::zeros(&format!("p{i}"), &[n]);
+                    for (j, (w, g)) in p.value.iter_mut().zip(&mut p.grad).enumerate() {
+                        *w = ((j * 7 + i + seed) % 13) as f32 / 7.0 - 0.9;
+                        *g = ((j * 5 + 3 * i + seed) % 11) as f32 / 3.0 - 1.6;
+                    }
+                    p
+                })
+                .collect()
+        };
+        let lens = [5, 40_000, 3];
+        let mut whole = Adam::new(AdamConfig::new(0.01, 0.1), &lens);
+        let mut split = whole.clone();
+        let (mut a, mut b) = (make(0), make(0));
+        for step in 0..3 {
+            if step > 0 {
+                // Fresh gradients after the clearing update.
+                for (pa, pb) in a.iter_mut().zip(&mut b) {
+                    let g = make(step)[0].grad[0];
+                    pa.grad.iter_mut().for_each(|x| *x = g);
+                    pb.grad.iter_mut().for_each(|x| *x = g);
+                }
+            }
+            whole.update_and_clear(&mut a.iter_mut().collect::<Vec<_>>(), 0.01);
+            let (first, rest) = split.begin_step(0.01, true).split_at(1);
+            let (b0, b12) = b.split_at_mut(1);
+            rest.apply_serial(&mut b12.iter_mut().collect::<Vec<_>>());
+            first.apply(&mut b0.iter_mut().collect::<Vec<_>>());
+        }
+        assert_eq!(whole.step, split.step);
+        for (pa, pb) in a.iter().zip(&b) {
+            assert_eq!(pa.value, pb.value);
+            assert!(pb.grad.iter().all(|&g| g == 0.0), "cleared");
+        }
+        assert_eq!(whole.m, split.m);
+        assert_eq!(whole.v, split.v);
     }
 
     #[test]

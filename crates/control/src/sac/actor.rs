@@ -337,12 +337,13 @@ impl<S: Scalar> Actor<S> {
         self.log_std
             .extend(self.raw_log_std.iter().map(|&v| clamp_log_std(v)));
         debug_assert_eq!(self.log_std.len(), mean_len);
-        (self.mean_head_out(), &self.log_std)
+        self.last_output()
     }
 
-    fn mean_head_out(&self) -> &[S] {
+    /// `(mean, clamped log σ)` of the last forward pass.
+    pub fn last_output(&self) -> (&[S], &[S]) {
         // The mean head keeps its output from the last forward pass.
-        self.mean_head.last_output()
+        (self.mean_head.last_output(), &self.log_std)
     }
 
     /// Backward pass of the last forward: accumulates parameter gradients from `∂L/∂μ` and

@@ -12,6 +12,7 @@ use super::actor::{Actor, ActorKind, ActorShape};
 use super::buffer::Batch;
 use super::gaussian;
 use super::mlp::Mlp;
+use super::pair::{with_pair, Pair};
 use icnet_train::linalg::serial;
 use icnet_train::optim::{Adam, AdamConfig};
 use icnet_train::param::Param;
@@ -79,6 +80,16 @@ pub struct UpdateStats {
     pub log_prob: f64,
 }
 
+/// The actor's sampled actions for a batch.
+struct Sample<S> {
+    actions: Vec<S>,
+    /// Per-row log π.
+    log_prob: Vec<S>,
+    draws: Vec<gaussian::Draw<S>>,
+    /// The clamped log σ.
+    log_std: Vec<S>,
+}
+
 /// A SAC learner.
 pub struct Sac<S> {
     /// Hyperparameters.
@@ -96,17 +107,8 @@ pub struct Sac<S> {
     opt_alpha: Adam<S>,
     obs_len: usize,
     action_len: usize,
-    // Scratch.
-    eps: Vec<S>,
-    critic_in: Vec<S>,
-}
-
-/// `f` applied to both critics of a pair side by side, each on one thread with serial
-/// matrix products: the twin critics are independent, and two 64-row products run faster
-/// whole on one core each than split in halves across both.
-fn twin<S: Scalar, R: Send>(pair: &mut [Mlp<S>; 2], f: impl Fn(&mut Mlp<S>) -> R + Sync) -> (R, R) {
-    let [a, b] = pair;
-    rayon::join(|| serial(|| f(a)), || serial(|| f(b)))
+    // Scratch: the critics' two inputs of a pass.
+    critic_in: [Vec<S>; 2],
 }
 
 /// `∂L/∂x` of a critic for output gradient `g`, in a fresh buffer of `len` values.
@@ -165,8 +167,7 @@ impl<S: Scalar> Sac<S> {
             opt_alpha,
             obs_len,
             action_len,
-            eps: Vec::new(),
-            critic_in: Vec::new(),
+            critic_in: [Vec::new(), Vec::new()],
         }
     }
 
@@ -269,74 +270,143 @@ impl<S: Scalar> Sac<S> {
     }
 
     /// Samples the actor on `windows` with noise `eps`: actions, per-row log π and the draws.
-    fn sample_actor(
-        &mut self,
-        windows: &[S],
-        rows: usize,
-        eps: &[S],
-    ) -> (Vec<S>, Vec<S>, Vec<gaussian::Draw<S>>, Vec<S>) {
-        let a_len = self.action_len;
-        let (mean, log_std) = self.actor.forward(windows, rows);
+    fn sample_actor(&mut self, windows: &[S], rows: usize, eps: &[S]) -> Sample<S> {
+        self.actor.forward(windows, rows);
+        self.sample_last(eps)
+    }
+
+    /// [`Sac::sample_actor`] from the actor's last forward pass.
+    fn sample_last(&self, eps: &[S]) -> Sample<S> {
+        let (mean, log_std) = self.actor.last_output();
         let draws: Vec<gaussian::Draw<S>> = mean
             .iter()
             .zip(log_std)
             .zip(eps)
             .map(|((&m, &ls), &e)| gaussian::draw(m, ls, e))
             .collect();
-        let log_std = log_std.to_vec();
-        let actions = draws.iter().map(|d| d.a).collect();
-        let logp = draws
-            .chunks_exact(a_len)
-            .map(|c| c.iter().map(|d| d.log_prob).sum())
-            .collect();
-        (actions, logp, draws, log_std)
+        Sample {
+            actions: draws.iter().map(|d| d.a).collect(),
+            log_prob: draws
+                .chunks_exact(self.action_len)
+                .map(|c| c.iter().map(|d| d.log_prob).sum())
+                .collect(),
+            draws,
+            log_std: log_std.to_vec(),
+        }
     }
 
     /// The critic loss of a batch with next-action noise `next_eps`; accumulates the critics'
     /// gradients (targets and actor untouched).
     pub fn critic_loss_and_grad(&mut self, batch: &Batch<S>, next_eps: &[S]) -> f64 {
+        with_pair(|pair| self.critic_pass(pair, batch, next_eps, None))
+    }
+
+    /// The critic pass in two phases of one task per critic (see [`super::pair`]): (1) both targets on
+    /// the next observations and sampled next actions, and both critics on the batch; the
+    /// soft targets y; (2) each critic's loss gradient and backward pass. With a learning
+    /// rate, phase 2 also takes each critic's Adam step and moves its target towards it
+    /// (nothing before the next update reads the targets, so this is the update's target
+    /// step).
+    fn critic_pass(
+        &mut self,
+        pair: &Pair,
+        batch: &Batch<S>,
+        next_eps: &[S],
+        lr: Option<f64>,
+    ) -> f64 {
         let rows = batch.rows;
-        let (next_a, next_logp, _, _) = self.sample_actor(&batch.next_windows, rows, next_eps);
-        let mut input = std::mem::take(&mut self.critic_in);
-        self.critic_input(&batch.next_windows, &next_a, rows, &mut input);
-        let (t1, t2) = twin(&mut self.q_target, |q| q.forward(&input, rows).to_vec());
+        let next = self.sample_actor(&batch.next_windows, rows, next_eps);
+        let [mut next_in, mut now_in] = std::mem::take(&mut self.critic_in);
+        self.critic_input(&batch.next_windows, &next.actions, rows, &mut next_in);
+        self.critic_input(&batch.windows, &batch.actions, rows, &mut now_in);
+        {
+            let ([q1, q2], [t1, t2]) = (&mut self.q, &mut self.q_target);
+            pair.both([(t1, q1), (t2, q2)], |(t, q)| {
+                serial(|| {
+                    t.forward(&next_in, rows);
+                    q.forward(&now_in, rows);
+                })
+            });
+        }
         let alpha = self.alpha();
         let gamma = S::c(self.config.gamma);
+        let (t1, t2) = (
+            self.q_target[0].last_output(),
+            self.q_target[1].last_output(),
+        );
         let y: Vec<S> = (0..rows)
             .map(|r| {
-                let soft = t1[r].min(t2[r]) - alpha * next_logp[r];
+                let soft = t1[r].min(t2[r]) - alpha * next.log_prob[r];
                 batch.rewards[r] + gamma * (S::one() - batch.dones[r]) * soft
             })
             .collect();
-        self.critic_input(&batch.windows, &batch.actions, rows, &mut input);
         let inv = S::one() / S::c(rows as f64);
-        let (l1, l2) = twin(&mut self.q, |q| {
-            let pred = q.forward(&input, rows);
-            let mut loss = 0.0;
-            let g: Vec<S> = pred
-                .iter()
-                .zip(&y)
-                .map(|(&p, &t)| {
-                    loss += ((p - t) * (p - t) * inv).f64();
-                    S::c(2.0) * (p - t) * inv
-                })
-                .collect();
-            q.backward(&g, None);
-            loss
+        let tau = self.config.tau;
+        let n_params = self.q[0].params().len();
+        let Self {
+            q: [q1, q2],
+            q_target: [t1, t2],
+            opt_q,
+            ..
+        } = self;
+        let (s1, s2) = match lr {
+            Some(lr) => {
+                let (a, b) = opt_q.begin_step(lr, true).split_at(n_params);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        };
+        let [l1, l2] = pair.both([(q1, t1, s1), (q2, t2, s2)], |(q, t, step)| {
+            serial(|| {
+                let mut loss = 0.0;
+                let g: Vec<S> = q
+                    .last_output()
+                    .iter()
+                    .zip(&y)
+                    .map(|(&p, &t)| {
+                        loss += ((p - t) * (p - t) * inv).f64();
+                        S::c(2.0) * (p - t) * inv
+                    })
+                    .collect();
+                q.backward(&g, None);
+                if let Some(step) = step {
+                    step.apply_serial(&mut q.params_mut());
+                    t.soft_update_from(q, tau);
+                }
+                loss
+            })
         });
-        self.critic_in = input;
+        self.critic_in = [next_in, now_in];
         l1 + l2
     }
 
     /// The actor loss of a batch with noise `eps`; accumulates the actor's gradients (the
     /// critics' parameter gradients untouched). Returns (loss, mean log π).
     pub fn actor_loss_and_grad(&mut self, batch: &Batch<S>, eps: &[S]) -> (f64, f64) {
+        self.actor.forward(&batch.windows, batch.rows);
+        with_pair(|pair| self.actor_pass(pair, batch, eps))
+    }
+
+    /// The actor pass after the actor's forward pass on `batch.windows`: both critics on
+    /// the sampled actions, then both critics' input gradients (one critic per thread in
+    /// each phase), then the actor's backward pass.
+    fn actor_pass(&mut self, pair: &Pair, batch: &Batch<S>, eps: &[S]) -> (f64, f64) {
         let rows = batch.rows;
         let a_len = self.action_len;
-        let (actions, logp, draws, log_std) = self.sample_actor(&batch.windows, rows, eps);
-        let mut input = std::mem::take(&mut self.critic_in);
+        let Sample {
+            actions,
+            log_prob: logp,
+            draws,
+            log_std,
+        } = self.sample_last(eps);
+        let [mut input, spare] = std::mem::take(&mut self.critic_in);
         self.critic_input(&batch.windows, &actions, rows, &mut input);
-        let (q1, q2) = twin(&mut self.q, |q| q.forward(&input, rows).to_vec());
+        pair.both(self.q.each_mut(), |q| {
+            serial(|| {
+                q.forward(&input, rows);
+            })
+        });
+        let (q1, q2) = (self.q[0].last_output(), self.q[1].last_output());
         let alpha = self.alpha();
         let inv = S::one() / S::c(rows as f64);
         let mut loss = 0.0;
@@ -353,12 +423,11 @@ impl<S: Scalar> Sac<S> {
         }
         let width = self.obs_len + a_len;
         let [c1, c2] = &mut self.q;
-        let (mut g_in, g_tmp) = rayon::join(
-            || serial(|| input_grad(c1, &g1, rows * width)),
-            || serial(|| input_grad(c2, &g2, rows * width)),
-        );
+        let [mut g_in, g_tmp] = pair.both([(c1, &g1), (c2, &g2)], |(q, g)| {
+            serial(|| input_grad(q, g, rows * width))
+        });
         g_in.iter_mut().zip(&g_tmp).for_each(|(a, &b)| *a += b);
-        self.critic_in = input;
+        self.critic_in = [input, spare];
         let g_logp = alpha * inv;
         let (mut g_mean, mut g_ls) = (vec![S::zero(); rows * a_len], vec![S::zero(); rows * a_len]);
         for r in 0..rows {
@@ -375,36 +444,29 @@ impl<S: Scalar> Sac<S> {
         (loss, mean_logp)
     }
 
-    /// One SAC update on a batch: critic step, actor step, α step (if automatic), target
-    /// update. Noise comes from `rng`.
+    /// One SAC update on a batch: critic step, target update, actor step, α step (if
+    /// automatic). Noise comes from `rng` (the next actions' first, then the actions').
     pub fn update(&mut self, batch: &Batch<S>, rng: &mut ChaCha8Rng) -> UpdateStats {
         let rows = batch.rows;
-        let mut next_eps = std::mem::take(&mut self.eps);
-        next_eps.clear();
-        next_eps.extend(self.draw_noise(rows, rng));
-        let critic_loss = self.critic_loss_and_grad(batch, &next_eps);
-        let lr = self.config.lr;
-        {
-            let mut params: Vec<_> = self.q.iter_mut().flat_map(|m| m.params_mut()).collect();
-            self.opt_q.update_and_clear(&mut params, lr);
-        }
-        // (The critic pass ran the actor forward only: its gradients are still zero.)
+        let next_eps = self.draw_noise(rows, rng);
         let eps = self.draw_noise(rows, rng);
-        let (actor_loss, log_prob) = self.actor_loss_and_grad(batch, &eps);
-        {
+        let lr = self.config.lr;
+        let (critic_loss, (actor_loss, log_prob)) = with_pair(|pair| {
+            // Critic step and target update. (It ran the actor forward only: its gradients
+            // are still zero.)
+            let critic = self.critic_pass(pair, batch, &next_eps, Some(lr));
+            self.actor.forward(&batch.windows, rows);
+            let actor = self.actor_pass(pair, batch, &eps);
             let mut params = self.actor.params_mut();
             self.opt_actor.update_and_clear(&mut params, lr);
-        }
+            (critic, actor)
+        });
         if self.config.auto_alpha {
             let target = -(self.action_len as f64);
             self.log_alpha.grad[0] = S::c(-(log_prob + target));
             self.opt_alpha
                 .update_and_clear(&mut [&mut self.log_alpha], lr);
         }
-        for (t, q) in self.q_target.iter_mut().zip(&self.q) {
-            t.soft_update_from(q, self.config.tau);
-        }
-        self.eps = next_eps;
         UpdateStats {
             critic_loss,
             actor_loss,

@@ -16,6 +16,8 @@ pub struct Mlp<S> {
     /// `acts[i]` is the input of layer i (acts[0] the network input).
     acts: Vec<Vec<S>>,
     out: Vec<S>,
+    // Gradient scratch of the backward pass (two, used in turn), kept between calls.
+    grads: [Vec<S>; 2],
 }
 
 impl<S: Scalar> Mlp<S> {
@@ -36,6 +38,7 @@ impl<S: Scalar> Mlp<S> {
             rows: 0,
             acts: vec![Vec::new(); n],
             out: Vec::new(),
+            grads: [Vec::new(), Vec::new()],
         }
     }
 
@@ -67,13 +70,18 @@ impl<S: Scalar> Mlp<S> {
         let n = self.layers.len();
         for i in 0..n {
             let width = self.layers[i].outputs();
-            let mut y = vec![S::zero(); rows * width];
-            self.layers[i].forward(&self.acts[i], rows, &mut y);
+            // Layer i's output is layer i + 1's input (ReLU applied), or the network output.
+            let (input, y) = if i + 1 < n {
+                let (head, tail) = self.acts.split_at_mut(i + 1);
+                (&head[i], &mut tail[0])
+            } else {
+                (&self.acts[i], &mut self.out)
+            };
+            // Linear::forward overwrites every element: no zeroing needed.
+            y.resize(rows * width, S::zero());
+            self.layers[i].forward(input, rows, y);
             if i + 1 < n {
                 y.iter_mut().for_each(|v| *v = v.max(S::zero()));
-                self.acts[i + 1] = y;
-            } else {
-                self.out = y;
             }
         }
         &self.out
@@ -97,18 +105,17 @@ impl<S: Scalar> Mlp<S> {
             rows * self.outputs(),
             "MLP output gradient has the wrong length"
         );
-        let mut g = gy.to_vec();
+        let [mut g, mut g_in] = std::mem::take(&mut self.grads);
+        g.clear();
+        g.extend_from_slice(gy);
         let n = self.layers.len();
         let mut gx = gx;
         for i in (0..n).rev() {
             let layer = &mut self.layers[i];
             let (n_in, n_out) = (layer.inputs(), layer.outputs());
             let need_input = i > 0 || gx.is_some();
-            let mut g_in = if need_input {
-                vec![S::zero(); rows * n_in]
-            } else {
-                Vec::new()
-            };
+            // Both products below overwrite `g_in`.
+            g_in.resize(if need_input { rows * n_in } else { 0 }, S::zero());
             if params {
                 layer.backward(
                     &self.acts[i],
@@ -131,11 +138,12 @@ impl<S: Scalar> Mlp<S> {
                         *gv = S::zero();
                     }
                 }
-                g = g_in;
+                std::mem::swap(&mut g, &mut g_in);
             } else if let Some(out) = gx.take() {
                 out.copy_from_slice(&g_in);
             }
         }
+        self.grads = [g, g_in];
     }
 
     /// Parameters, layer by layer, weight before bias.

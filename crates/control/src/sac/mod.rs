@@ -5,6 +5,7 @@
 //! * [`gaussian`]: the tanh-squashed Gaussian and its log-density.
 //! * [`mlp`]: the plain MLP of the critics and the actor heads.
 //! * [`agent`]: twin critics, targets, the SAC losses and update.
+//! * [`pair`]: the two threads through the phases of one update.
 //! * [`buffer`]: the replay buffer of observation windows.
 //! * [`checkpoint`]: the saved loop state that lets a killed run continue exactly.
 //! * [`run`]: the environment loop with the shaped reward and the noise of Fig. 4i.
@@ -16,6 +17,7 @@ pub mod buffer;
 pub mod checkpoint;
 pub mod gaussian;
 pub mod mlp;
+pub mod pair;
 pub mod run;
 
 pub use actor::{Actor, ActorKind, ActorShape, UnknownActor};
