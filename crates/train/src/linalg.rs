@@ -114,10 +114,16 @@ thread_local! {
 /// run independent products side by side (e.g. SAC's twin critics under `rayon::join`),
 /// where splitting each small product again only adds synchronisation.
 pub fn serial<R>(f: impl FnOnce() -> R) -> R {
-    let before = SERIAL.with(|s| s.replace(true));
-    let out = f();
-    SERIAL.with(|s| s.set(before));
-    out
+    /// Restores the flag also when `f` unwinds (a caught panic must not leave the thread
+    /// serial).
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SERIAL.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SERIAL.with(|s| s.replace(true)));
+    f()
 }
 
 /// Whether this thread is inside [`serial`] (callers with parallel paths of their own
@@ -241,6 +247,12 @@ mod tests {
             (split, whole, SERIAL.with(|s| s.get()))
         });
         assert!(!after, "serial restores the flag");
+        let caught = std::panic::catch_unwind(|| serial(|| panic!("inside serial")));
+        assert!(caught.is_err());
+        assert!(
+            !is_serial(),
+            "serial restores the flag when its closure panics"
+        );
         for ((x, y), w) in split.iter().zip(&whole).zip(&want) {
             assert!((x - w).abs() < 1e-9 && (y - w).abs() < 1e-9, "{x} {y} {w}");
         }

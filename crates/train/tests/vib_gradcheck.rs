@@ -103,7 +103,7 @@ fn kl_gradient_alone_matches_central_differences() {
         slope: 2.0,
     });
     net.encoder.set_steps(3);
-    for head in [&mut net.head1, &mut net.head2] {
+    for head in [&mut net.heads.head1, &mut net.heads.head2] {
         head.weight.value.iter_mut().for_each(|w| *w = 0.0);
     }
     let (l1, l2) = ([0u8, 4], [9u8, 3]);

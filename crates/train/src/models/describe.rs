@@ -204,8 +204,8 @@ pub fn describe_fc<S: Scalar>(m: &FcModel<S>) -> Description {
         stages.push(stage("mean over T", Part::Scale { elements }, [1; 3]));
     }
     stages.push(dense("readout", &m.readout));
-    stages.push(dense("head1", &m.head1));
-    stages.push(dense("head2", &m.head2));
+    stages.push(dense("head1", &m.heads.head1));
+    stages.push(dense("head2", &m.heads.head2));
     Description {
         model: m.kind(),
         steps: t,
@@ -365,8 +365,8 @@ pub fn describe_conv<S: Scalar>(m: &ConvModel<S>) -> Description {
         ));
     }
     stages.push(dense("readout", &m.readout));
-    stages.push(dense("head1", &m.head1));
-    stages.push(dense("head2", &m.head2));
+    stages.push(dense("head1", &m.heads.head1));
+    stages.push(dense("head2", &m.heads.head2));
     Description {
         model: m.kind(),
         steps: t,

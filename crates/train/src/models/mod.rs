@@ -3,10 +3,12 @@
 mod conv;
 pub mod describe;
 mod fc;
+mod heads;
 mod vib;
 
 pub use conv::{ConvHidden, ConvModel};
 pub use fc::{FcModel, Hidden};
+pub use heads::Heads;
 pub use vib::{UnknownEncoder, VibEncoder, VibModel, DEFAULT_BETA, SIGMA_SHIFT, Z_DIM};
 
 use crate::param::Param;

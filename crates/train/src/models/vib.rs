@@ -17,7 +17,7 @@
 //! used for test accuracy); with `Some(ε)` it decodes from a sample (training, and the
 //! test cross-entropy that enters the I(Z;Y) bound, which needs z ~ q(z|x)).
 
-use super::{FcModel, ModelKind, CLASSES};
+use super::{FcModel, Heads, ModelKind};
 use crate::linear::Linear;
 use crate::param::Param;
 use crate::scalar::Scalar;
@@ -109,17 +109,14 @@ pub struct VibModel<S> {
     pub encoder: FcModel<S>,
     /// Rates → [µ | s], `2·z_dim` outputs: µ first, then the pre-softplus s.
     pub stats: Linear<S>,
-    /// z → 10, task 1.
-    pub head1: Linear<S>,
-    /// z → 10, task 2.
-    pub head2: Linear<S>,
+    /// z → 10, task 1 and task 2.
+    pub heads: Heads<S>,
     // Saved activations of the last forward pass.
     rows: usize,
     rate: Vec<S>,
     stats_out: Vec<S>,
     eps: Option<Vec<S>>,
     z: Vec<S>,
-    logits: [Vec<S>; 2],
 }
 
 impl<S: Scalar> VibModel<S> {
@@ -131,22 +128,19 @@ impl<S: Scalar> VibModel<S> {
         // Stream 0 initialised the encoder; the VIB layers draw from their own stream.
         rng.set_stream(u64::MAX);
         let stats = Linear::new("vib.stats", encoder.features(), 2 * z_dim, 1.0, &mut rng);
-        let head1 = Linear::new("vib.head1", z_dim, CLASSES, 1.0, &mut rng);
-        let head2 = Linear::new("vib.head2", z_dim, CLASSES, 1.0, &mut rng);
+        let heads = Heads::new("vib.", z_dim, &mut rng);
         Self {
             encoder_kind,
             z_dim,
             beta,
             encoder,
             stats,
-            head1,
-            head2,
+            heads,
             rows: 0,
             rate: Vec::new(),
             stats_out: Vec::new(),
             eps: None,
             z: Vec::new(),
-            logits: [Vec::new(), Vec::new()],
         }
     }
 
@@ -201,11 +195,7 @@ impl<S: Scalar> VibModel<S> {
             }
         }
         self.eps = eps.map(<[S]>::to_vec);
-        for (head, logits) in [&self.head1, &self.head2].into_iter().zip(&mut self.logits) {
-            logits.resize(rows * CLASSES, S::zero());
-            head.forward(&self.z, rows, logits);
-        }
-        (&self.logits[0], &self.logits[1])
+        self.heads.forward(&self.z, rows)
     }
 
     /// KL(q(z|x) ‖ N(0, I)) in nats of every row of the last forward pass.
@@ -247,13 +237,7 @@ impl<S: Scalar> VibModel<S> {
     /// parameter's `grad`.
     pub fn backward(&mut self, grad1: &[S], grad2: &[S]) {
         let (rows, zd) = (self.rows, self.z_dim);
-        let mut g_z = vec![S::zero(); rows * zd];
-        let mut g_tmp = vec![S::zero(); rows * zd];
-        self.head1.backward(&self.z, grad1, rows, Some(&mut g_z));
-        self.head2.backward(&self.z, grad2, rows, Some(&mut g_tmp));
-        for (a, b) in g_z.iter_mut().zip(&g_tmp) {
-            *a += *b;
-        }
+        let g_z = self.heads.backward(&self.z, grad1, grad2, rows);
         let beta = S::c(self.beta / rows as f64);
         let shift = S::c(SIGMA_SHIFT);
         let mut g_stats = vec![S::zero(); rows * 2 * zd];
@@ -286,18 +270,16 @@ impl<S: Scalar> VibModel<S> {
     /// Parameters in a fixed order: the encoder's, then [µ | s] readout, head 1, head 2.
     pub fn params(&self) -> Vec<&Param<S>> {
         let mut out = self.encoder.encoder_params();
-        for layer in [&self.stats, &self.head1, &self.head2] {
-            out.extend(layer.params());
-        }
+        out.extend(self.stats.params());
+        out.extend(self.heads.params());
         out
     }
 
     /// Parameters in the same order, mutably.
     pub fn params_mut(&mut self) -> Vec<&mut Param<S>> {
         let mut out = self.encoder.encoder_params_mut();
-        for layer in [&mut self.stats, &mut self.head1, &mut self.head2] {
-            out.extend(layer.params_mut());
-        }
+        out.extend(self.stats.params_mut());
+        out.extend(self.heads.params_mut());
         out
     }
 }

@@ -20,7 +20,7 @@
 
 mod layer1;
 
-use super::{ModelKind, Network, CLASSES, IMAGE_SIDE, SHARED_FEATURES};
+use super::{Heads, ModelKind, Network, IMAGE_SIDE, SHARED_FEATURES};
 use crate::cells::{
     CompartmentGrad, Drive, HhCell, HhGating, HhTape, LifCell, LifTape, ReluStep, SLif2HhCell,
     SLif2HhTape, SpikeGrad,
@@ -78,10 +78,8 @@ pub struct ConvModel<S> {
     pub hidden: ConvHidden<S>,
     /// Pooled rates → 50.
     pub readout: Linear<S>,
-    /// 50 → 10, task 1.
-    pub head1: Linear<S>,
-    /// 50 → 10, task 2.
-    pub head2: Linear<S>,
+    /// 50 → 10, task 1 and task 2.
+    pub heads: Heads<S>,
     // Saved activations of the last forward pass.
     rows: usize,
     x: Vec<S>,
@@ -93,7 +91,6 @@ pub struct ConvModel<S> {
     drive2: Vec<Vec<S>>,
     rate: Vec<S>,
     shared: Vec<S>,
-    logits: [Vec<S>; 2],
     /// Scratch: s-LIF2HH's ∂L/∂s₁ per step for one layer-1 block, reused across blocks and
     /// batches.
     g_s1: Vec<S>,
@@ -202,8 +199,7 @@ impl<S: Scalar> ConvModel<S> {
         let compartments = if kind == ModelKind::SLif2HhConv { 4 } else { 1 };
         let features = compartments * SIDE3 * SIDE3 * channels;
         let readout = Linear::new("readout", features, SHARED_FEATURES, 1.0, &mut rng);
-        let head1 = Linear::new("head1", SHARED_FEATURES, CLASSES, 1.0, &mut rng);
-        let head2 = Linear::new("head2", SHARED_FEATURES, CLASSES, 1.0, &mut rng);
+        let heads = Heads::new("", SHARED_FEATURES, &mut rng);
         Self {
             kind,
             steps: kind.hyper().steps,
@@ -212,8 +208,7 @@ impl<S: Scalar> ConvModel<S> {
             conv2,
             hidden,
             readout,
-            head1,
-            head2,
+            heads,
             rows: 0,
             x: Vec::new(),
             drive1: vec![Vec::new(); maps],
@@ -221,7 +216,6 @@ impl<S: Scalar> ConvModel<S> {
             drive2: vec![Vec::new(); maps],
             rate: Vec::new(),
             shared: Vec::new(),
-            logits: [Vec::new(), Vec::new()],
             g_s1: Vec::new(),
             cnn_scratch: Default::default(),
             spiking_scratch: Default::default(),
@@ -652,24 +646,12 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
         }
         self.shared.resize(rows * SHARED_FEATURES, S::zero());
         self.readout.forward(&self.rate, rows, &mut self.shared);
-        for (head, logits) in [&self.head1, &self.head2].into_iter().zip(&mut self.logits) {
-            logits.resize(rows * CLASSES, S::zero());
-            head.forward(&self.shared, rows, logits);
-        }
-        (&self.logits[0], &self.logits[1])
+        self.heads.forward(&self.shared, rows)
     }
 
     fn backward(&mut self, grad1: &[S], grad2: &[S]) {
         let rows = self.rows;
-        let mut g_shared = vec![S::zero(); rows * SHARED_FEATURES];
-        let mut g_tmp = vec![S::zero(); rows * SHARED_FEATURES];
-        self.head1
-            .backward(&self.shared, grad1, rows, Some(&mut g_shared));
-        self.head2
-            .backward(&self.shared, grad2, rows, Some(&mut g_tmp));
-        for (a, b) in g_shared.iter_mut().zip(&g_tmp) {
-            *a += *b;
-        }
+        let g_shared = self.heads.backward(&self.shared, grad1, grad2, rows);
         let mut g_rate = vec![S::zero(); self.rate.len()];
         self.readout
             .backward(&self.rate, &g_shared, rows, Some(&mut g_rate));
@@ -690,9 +672,8 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
         if let ConvHidden::SLif2Hh(_, _, mix) = &self.hidden {
             out.push(mix);
         }
-        for layer in [&self.readout, &self.head1, &self.head2] {
-            out.extend(layer.params());
-        }
+        out.extend(self.readout.params());
+        out.extend(self.heads.params());
         out
     }
 
@@ -706,9 +687,8 @@ impl<S: Scalar> Network<S> for ConvModel<S> {
         if let ConvHidden::SLif2Hh(_, _, mix) = &mut self.hidden {
             out.push(mix);
         }
-        for layer in [&mut self.readout, &mut self.head1, &mut self.head2] {
-            out.extend(layer.params_mut());
-        }
+        out.extend(self.readout.params_mut());
+        out.extend(self.heads.params_mut());
         out
     }
 
