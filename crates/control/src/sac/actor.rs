@@ -15,9 +15,10 @@
 use super::gaussian::{clamp_log_std, LOG_STD_RANGE};
 use super::mlp::Mlp;
 use icnet_train::cells::{
-    CompartmentGrad, Drive, HhCell, HhGating, HhTape, LifCell, LifTape, RateOut, SLif2HhCell,
-    SLif2HhTape, SpikeGrad,
+    CompartmentGrad, Drive, DriveGradLayout, HhCell, HhGating, HhTape, LifCell, LifTape, RateOut,
+    SLif2HhCell, SLif2HhTape, SpikeGrad,
 };
+use icnet_train::linalg::serial;
 use icnet_train::linear::Linear;
 use icnet_train::models::Hidden;
 use icnet_train::param::Param;
@@ -142,7 +143,6 @@ pub struct Actor<S> {
     log_std: Vec<S>,
     // Scratch of the backward pass, kept to avoid page-faulting fresh buffers every update.
     g_drive: Vec<Vec<S>>,
-    g_proj: Vec<S>,
 }
 
 impl<S: Scalar> Actor<S> {
@@ -217,7 +217,6 @@ impl<S: Scalar> Actor<S> {
             raw_log_std: Vec::new(),
             log_std: Vec::new(),
             g_drive: vec![Vec::new(); maps],
-            g_proj: Vec::new(),
         }
     }
 
@@ -329,10 +328,17 @@ impl<S: Scalar> Actor<S> {
             }
         }
         let mean_len = rows * self.shape.action_len;
-        self.mean_head.forward(&self.features, rows);
+        // The two heads are independent: side by side, each with serial products (two
+        // 64-row products run faster whole on one core each than split across both).
+        let features = &self.features;
+        let (mean_head, log_std_head) = (&mut self.mean_head, &mut self.log_std_head);
+        rayon::join(
+            || serial(|| mean_head.forward(features, rows).len()),
+            || serial(|| log_std_head.forward(features, rows).len()),
+        );
         self.raw_log_std.clear();
         self.raw_log_std
-            .extend_from_slice(self.log_std_head.forward(&self.features, rows));
+            .extend_from_slice(self.log_std_head.last_output());
         self.log_std.clear();
         self.log_std
             .extend(self.raw_log_std.iter().map(|&v| clamp_log_std(v)));
@@ -358,8 +364,11 @@ impl<S: Scalar> Actor<S> {
             .collect();
         let mut g_feat = vec![S::zero(); self.features.len()];
         let mut g_tmp = vec![S::zero(); self.features.len()];
-        self.mean_head.backward(g_mean, Some(&mut g_feat));
-        self.log_std_head.backward(&g_ls, Some(&mut g_tmp));
+        let (mean_head, log_std_head) = (&mut self.mean_head, &mut self.log_std_head);
+        rayon::join(
+            || serial(|| mean_head.backward(g_mean, Some(&mut g_feat))),
+            || serial(|| log_std_head.backward(&g_ls, Some(&mut g_tmp))),
+        );
         g_feat.iter_mut().zip(&g_tmp).for_each(|(a, &b)| *a += b);
         let n = self.neurons;
         let (w, r) = (self.shape.window, self.shape.repeat);
@@ -376,51 +385,47 @@ impl<S: Scalar> Actor<S> {
             }
             Some(hidden) => {
                 let inv_t = S::one() / S::c(steps as f64);
-                // Every element is overwritten by the per-step backward pass.
+                // The gradient of each held slab, summed over its `repeat` steps: the
+                // gradient of the observation projection it came from.
+                let held = DriveGradLayout::Held(r);
+                // Every element is overwritten by the backward pass.
                 let mut g_drive = std::mem::take(&mut self.g_drive);
                 g_drive
                     .iter_mut()
-                    .for_each(|g| g.resize(steps * len, S::zero()));
+                    .for_each(|g| g.resize(w * len, S::zero()));
                 match hidden {
                     Hidden::Lif(cell, tape) => {
                         g_feat.iter_mut().for_each(|g| *g *= inv_t);
-                        cell.backward(tape, SpikeGrad::Uniform(&g_feat), &mut g_drive[0]);
+                        let grad = SpikeGrad::Uniform(&g_feat);
+                        cell.backward_into(tape, grad, held, &mut g_drive[0]);
                     }
                     Hidden::Hh(cell, tape) => {
                         g_feat.iter_mut().for_each(|g| *g *= inv_t);
-                        cell.backward(tape, SpikeGrad::Uniform(&g_feat), &mut g_drive[0]);
+                        let grad = SpikeGrad::Uniform(&g_feat);
+                        cell.backward_into(tape, grad, held, &mut g_drive[0]);
                     }
                     Hidden::SLif2Hh(cell, tape, mix) => {
                         let [a, b, c] = &mut g_drive[..] else {
                             unreachable!("s-LIF2HH has three input maps")
                         };
                         let mix_value = mix.value.clone();
-                        cell.backward(
+                        cell.backward_into(
                             tape,
                             &mix_value,
                             CompartmentGrad::Rate {
                                 grad_rate: &g_feat,
                                 neurons: n,
                             },
+                            [held; 3],
                             [a, b, c],
                             &mut mix.grad,
                         );
                     }
                     Hidden::Ann(_) => unreachable!("the ann actor has no spiking layer"),
                 }
-                // Fold the per-step drive gradient back onto the observation it came from:
-                // steps k·repeat … k·repeat + repeat − 1 onto slab k.
-                let mut g_proj = std::mem::take(&mut self.g_proj);
-                for (map, gd) in self.input.iter_mut().zip(&g_drive) {
-                    g_proj.clear();
-                    g_proj.resize(w * len, S::zero());
-                    for (t, src) in gd.chunks_exact(len).enumerate() {
-                        let dst = &mut g_proj[t / r * len..(t / r + 1) * len];
-                        dst.iter_mut().zip(src).for_each(|(d, &s)| *d += s);
-                    }
-                    map.backward(&self.x, &g_proj, rows * w, None);
+                for (map, g) in self.input.iter_mut().zip(&g_drive) {
+                    map.backward(&self.x, g, rows * w, None);
                 }
-                self.g_proj = g_proj;
                 self.g_drive = g_drive;
             }
         }

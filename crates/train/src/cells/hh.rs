@@ -13,7 +13,7 @@
 //! `detach_ionic` stops the gradient through the Na and K currents (the reference's HH-conv:
 //! "ionic currents carry no gradient"), leaving only the leak in the V→V Jacobian.
 
-use super::{for_each_chunk, Drive, SharedMut, SpikeGrad};
+use super::{for_each_chunk, Drive, DriveGradLayout, DriveGradSink, SharedMut, SpikeGrad};
 use crate::scalar::Scalar;
 use crate::spike::{with_spike_kernel, SpikeFn, SpikeKernel};
 use rand::Rng;
@@ -411,10 +411,23 @@ impl<S: Scalar> HhCell<S> {
 
     /// Backpropagates through time; `grad_drive` as for [`super::LifCell::backward`].
     pub fn backward(&self, tape: &HhTape<S>, grad: SpikeGrad<'_, S>, grad_drive: &mut [S]) {
+        let layout = DriveGradLayout::summed_or_per_step(grad_drive.len(), tape.steps, tape.len);
+        self.backward_into(tape, grad, layout, grad_drive);
+    }
+
+    /// [`Self::backward`] with `∂L/∂I` in any [`DriveGradLayout`] (e.g. per held slab, for a
+    /// [`Drive::Held`] forward pass).
+    pub fn backward_into(
+        &self,
+        tape: &HhTape<S>,
+        grad: SpikeGrad<'_, S>,
+        layout: DriveGradLayout,
+        grad_drive: &mut [S],
+    ) {
         let (steps, len) = (tape.steps, tape.len);
-        let summed = grad_drive.len() == len;
-        assert!(
-            summed || grad_drive.len() == steps * len,
+        assert_eq!(
+            grad_drive.len(),
+            layout.buffer_len(steps, len),
             "drive-gradient buffer has the wrong length"
         );
         let out = SharedMut::new(grad_drive);
@@ -428,23 +441,19 @@ impl<S: Scalar> HhCell<S> {
                         // dv holds ∂L/∂V[k+1] on entry to step index t (V[k], k = t + 1)
                         // and ∂L/∂V[k] on exit.
                         let mut dv = vec![S::zero(); cnt];
-                        let mut total = vec![S::zero(); cnt];
+                        // ∂L/∂I[t] = (dt/C)·∂L/∂V[t + 1].
+                        let mut di = vec![S::zero(); cnt];
+                        let mut sink = DriveGradSink::new(layout, steps, len, range);
                         for t in (0..steps).rev() {
                             let g_t = grad.slab(t, len, start, cnt);
                             let v_t = &tape.v[t * len + start..t * len + start + cnt];
                             self.back_slab(sk, &tape.conductance, start, t, steps, g_t, v_t, &mut dv);
-                            if summed {
-                                total.iter_mut().zip(&dv).for_each(|(a, &d)| *a += k * d);
-                            } else {
-                                // SAFETY: each chunk owns its unit range.
-                                let o = unsafe { out.slice(t * len + start, cnt) };
-                                o.iter_mut().zip(&dv).for_each(|(o, &d)| *o = k * d);
-                            }
+                            di.iter_mut().zip(&dv).for_each(|(o, &d)| *o = k * d);
+                            // SAFETY: each chunk owns its unit range of the output.
+                            unsafe { sink.push(t, &di, &out) };
                         }
-                        if summed {
-                            // SAFETY: as above.
-                            unsafe { out.slice(start, cnt).copy_from_slice(&total) };
-                        }
+                        // SAFETY: as above.
+                        unsafe { sink.finish(&out) };
                     });
                 });
             }
@@ -457,18 +466,13 @@ impl<S: Scalar> HhCell<S> {
                         // Adjoint of the state after step k, (V, m, h, n).
                         let (mut av, mut am, mut ah, mut an) =
                             (S::zero(), S::zero(), S::zero(), S::zero());
-                        let mut total = S::zero();
+                        let mut sink = DriveGradSink::new(layout, steps, len, i..i + 1);
                         for t in (0..steps).rev() {
                             let at = |buf: &Vec<S>, t: usize| buf[t * len + i];
                             // The spike at this step reads V after the step.
                             av += grad.at(t, len, i) * self.spike.grad(at(&tape.v, t));
-                            let di = k * av;
-                            if summed {
-                                total += di;
-                            } else {
-                                // SAFETY: unit i belongs to this chunk only.
-                                unsafe { out.write(t * len + i, di) };
-                            }
+                            // SAFETY: unit i belongs to this chunk only.
+                            unsafe { sink.push(t, &[k * av], &out) };
                             // State before the step (zeros before the first).
                             let (v, m, h, n) = if t == 0 {
                                 (S::zero(), S::zero(), S::zero(), S::zero())
@@ -507,10 +511,8 @@ impl<S: Scalar> HhCell<S> {
                             let new_an = av * dv_dn + an * gate_dx(4);
                             (av, am, ah, an) = (new_av, new_am, new_ah, new_an);
                         }
-                        if summed {
-                            // SAFETY: as above.
-                            unsafe { out.write(i, total) };
-                        }
+                        // SAFETY: as above.
+                        unsafe { sink.finish(&out) };
                     }
                 });
             }

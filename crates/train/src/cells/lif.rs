@@ -6,7 +6,7 @@
 //! `δu[t] = (∂L/∂s[t] − λ·u[t]·δu[t+1])·H'(u[t]) + λ·(1 − s[t])·δu[t+1]`, and
 //! `∂L/∂I[t] = δu[t]`.
 
-use super::{for_each_chunk, Drive, SharedMut, SpikeGrad};
+use super::{for_each_chunk, Drive, DriveGradLayout, DriveGradSink, SharedMut, SpikeGrad};
 use crate::scalar::Scalar;
 use crate::spike::{with_spike_kernel, SpikeFn, SpikeKernel};
 
@@ -169,10 +169,23 @@ impl<S: Scalar> LifCell<S> {
     /// Backpropagates through time. `grad_drive` receives `∂L/∂I`: length `len` (summed
     /// over steps) for a static drive, `T × len` for a per-step drive.
     pub fn backward(&self, tape: &LifTape<S>, grad: SpikeGrad<'_, S>, grad_drive: &mut [S]) {
+        let layout = DriveGradLayout::summed_or_per_step(grad_drive.len(), tape.steps, tape.len);
+        self.backward_into(tape, grad, layout, grad_drive);
+    }
+
+    /// [`Self::backward`] with `∂L/∂I` in any [`DriveGradLayout`] (e.g. per held slab, for a
+    /// [`Drive::Held`] forward pass).
+    pub fn backward_into(
+        &self,
+        tape: &LifTape<S>,
+        grad: SpikeGrad<'_, S>,
+        layout: DriveGradLayout,
+        grad_drive: &mut [S],
+    ) {
         let (steps, len) = (tape.steps, tape.len);
-        let summed = grad_drive.len() == len;
-        assert!(
-            summed || grad_drive.len() == steps * len,
+        assert_eq!(
+            grad_drive.len(),
+            layout.buffer_len(steps, len),
             "drive-gradient buffer has the wrong length"
         );
         let out = SharedMut::new(grad_drive);
@@ -181,21 +194,15 @@ impl<S: Scalar> LifCell<S> {
             for_each_chunk(len, |range| {
                 let (start, n) = (range.start, range.len());
                 let mut du = vec![S::zero(); n];
-                let mut total = vec![S::zero(); n];
+                let mut sink = DriveGradSink::new(layout, steps, len, range);
                 for t in (0..steps).rev() {
                     let span = t * len + start..t * len + start + n;
                     back_slab(k, decay, grad.slab(t, len, start, n), &tape.u[span.clone()], &tape.s[span], &mut du);
-                    if summed {
-                        total.iter_mut().zip(&du).for_each(|(a, &d)| *a += d);
-                    } else {
-                        // SAFETY: each chunk owns its unit range.
-                        unsafe { out.slice(t * len + start, n).copy_from_slice(&du) };
-                    }
+                    // SAFETY: each chunk owns its unit range of the output.
+                    unsafe { sink.push(t, &du, &out) };
                 }
-                if summed {
-                    // SAFETY: as above.
-                    unsafe { out.slice(start, n).copy_from_slice(&total) };
-                }
+                // SAFETY: as above.
+                unsafe { sink.finish(&out) };
             });
         });
     }

@@ -13,11 +13,14 @@
 //! weights that produced it need a single product (PAPER.md §4: the projection of a static
 //! input is computed once, not T times).
 
+mod drive_grad;
 mod hh;
 mod lif;
 mod relu_step;
 mod slif2hh;
 
+pub use drive_grad::DriveGradLayout;
+pub(crate) use drive_grad::DriveGradSink;
 pub use hh::{HhCell, HhGating, HhTable, HhTape};
 pub use lif::{LifCell, LifTape};
 pub use relu_step::ReluStep;

@@ -11,7 +11,9 @@
 //! flows into `δu_c[t]` with weight `a_c`, and `∂L/∂a_c = Σ δu_4[t]·u_c[t]`, `∂L/∂c = Σ δu_4[t]`.
 
 use super::lif::step_slab;
-use super::{for_each_chunk, ordered_sum, Drive, SharedMut, SpikeGrad};
+use super::{
+    for_each_chunk, ordered_sum, Drive, DriveGradLayout, DriveGradSink, SharedMut, SpikeGrad,
+};
 use crate::scalar::Scalar;
 use crate::spike::{with_spike_kernel, SpikeFn, SpikeKernel};
 
@@ -144,6 +146,23 @@ impl<S: Scalar> SLif2HhCell<S> {
         grad_drives: [&mut [S]; 3],
         grad_mix: &mut [S],
     ) {
+        let layouts = std::array::from_fn(|c| {
+            DriveGradLayout::summed_or_per_step(grad_drives[c].len(), tape.steps, tape.len)
+        });
+        self.backward_into(tape, mix, grad, layouts, grad_drives, grad_mix);
+    }
+
+    /// [`Self::backward`] with each drive's `∂L/∂I` in any [`DriveGradLayout`] (e.g. per
+    /// held slab, for [`Drive::Held`] forward drives).
+    pub fn backward_into(
+        &self,
+        tape: &SLif2HhTape<S>,
+        mix: &[S],
+        grad: CompartmentGrad<'_, S>,
+        layouts: [DriveGradLayout; 3],
+        grad_drives: [&mut [S]; 3],
+        grad_mix: &mut [S],
+    ) {
         let (steps, len) = (tape.steps, tape.len);
         if let CompartmentGrad::Rate { grad_rate, .. } = grad {
             assert_eq!(
@@ -153,12 +172,14 @@ impl<S: Scalar> SLif2HhCell<S> {
             );
         }
         let inv_t = S::one() / S::c(steps as f64);
-        let summed: [bool; 3] = std::array::from_fn(|c| grad_drives[c].len() == len);
+        let mut c = 0;
         let outs = grad_drives.map(|g| {
-            assert!(
-                g.len() == len || g.len() == steps * len,
+            assert_eq!(
+                g.len(),
+                layouts[c].buffer_len(steps, len),
                 "drive-gradient buffer has the wrong length"
             );
+            c += 1;
             SharedMut::new(g)
         });
         let decay = self.decay;
@@ -180,7 +201,8 @@ impl<S: Scalar> SLif2HhCell<S> {
                     CompartmentGrad::Spikes(_) => None,
                 };
                 let mut du: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
-                let mut total: [Vec<S>; 3] = std::array::from_fn(|_| vec![S::zero(); cnt]);
+                let mut sinks: [DriveGradSink<S>; 3] =
+                    std::array::from_fn(|c| DriveGradSink::new(layouts[c], steps, len, range.clone()));
                 let mut gmix = vec![S::zero(); 4];
                 for t in (0..steps).rev() {
                     let span = |c: usize| c * slab + t * len + start..c * slab + t * len + start + cnt;
@@ -207,19 +229,13 @@ impl<S: Scalar> SLif2HhCell<S> {
                             let gs = g - decay * u * *d;
                             *d = gs * k.grad(u) + decay * (S::one() - s) * *d + a * d4;
                         }
-                        if summed[c] {
-                            total[c].iter_mut().zip(dc.iter()).for_each(|(x, &d)| *x += d);
-                        } else {
-                            // SAFETY: each chunk owns its unit range.
-                            unsafe { outs[c].slice(t * len + start, cnt).copy_from_slice(dc) };
-                        }
+                        // SAFETY: each chunk owns its unit range of every output.
+                        unsafe { sinks[c].push(t, dc, &outs[c]) };
                     }
                 }
-                for (c, tc) in total.iter().enumerate() {
-                    if summed[c] {
-                        // SAFETY: each chunk owns its unit range.
-                        unsafe { outs[c].slice(start, cnt).copy_from_slice(tc) };
-                    }
+                for (sink, out) in sinks.into_iter().zip(&outs) {
+                    // SAFETY: as above.
+                    unsafe { sink.finish(out) };
                 }
                 gmix
             })
