@@ -39,6 +39,32 @@ fn rel_err(a: f64, b: f64) -> f64 {
     (a - b).abs() / (a.abs() + b.abs()).max(1e-6)
 }
 
+/// The tape-free pass gives the taped pass's outputs, bit for bit, and a backward pass
+/// after it is refused.
+#[test]
+fn actor_inference_equals_the_forward_pass_for_every_kind() {
+    for kind in ActorKind::ALL {
+        let mut actor = Actor::<f32>::new(kind, shape(), 5);
+        let rows = 3;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let amp = if kind == ActorKind::Hh { 40.0 } else { 2.0 };
+        let x: Vec<f32> = (0..rows * actor.input_len())
+            .map(|_| rng.random_range(-amp..amp))
+            .collect();
+        let (m, s) = actor.forward(&x, rows);
+        let (m, s) = (m.to_vec(), s.to_vec());
+        let rate = actor.hidden_rate();
+        let (mi, si) = actor.infer(&x, rows);
+        assert_eq!((m.as_slice(), s.as_slice()), (mi, si), "{kind}");
+        assert_eq!(rate, actor.hidden_rate(), "{kind}");
+        let (gm, gs) = (vec![0.1f32; m.len()], vec![0.1f32; s.len()]);
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            actor.backward(&gm, &gs);
+        }));
+        assert!(refused.is_err(), "{kind}: backward after infer");
+    }
+}
+
 /// Checks every parameter of the actor against central differences of
 /// L = Σ c·mean + d·log σ.
 #[test]

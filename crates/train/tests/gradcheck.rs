@@ -312,7 +312,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
     /// A held drive (each slab repeated for `hold` steps) is the per-step drive with the
-    /// slabs copied out, bit for bit, for every cell.
+    /// slabs copied out, bit for bit, for every cell; and the tape-free forward passes give
+    /// the taped passes' rates.
     #[test]
     fn held_drive_is_the_copied_per_step_drive(len in 1usize..40, steps in 1usize..12, hold in 1usize..5, seed in 0u64..1000) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -332,13 +333,23 @@ proptest! {
         lif.forward(Drive::PerStep(&copied[0]), steps, len, &mut b, &mut rb);
         prop_assert_eq!(&a.u, &b.u);
         prop_assert_eq!(&ra, &rb);
+        // Without a tape: the same rates.
+        let mut rc = vec![0.0; len];
+        lif.forward_rates(held(0), steps, len, &mut rc);
+        prop_assert_eq!(&ra, &rc);
         let cell = SLif2HhCell { decay: 0.5f32, spike: SpikeFn::rect(1.0, 0.4) };
         let mix = [0.3f32, 0.2, 0.4, 0.1];
         let (mut a, mut b) = (SLif2HhTape::default(), SLif2HhTape::default());
-        cell.forward([held(0), held(1), held(2)], &mix, steps, len, &mut a, None);
+        let (mut ra, mut rb) = (vec![0.0; 4 * len], vec![0.0; 4 * len]);
+        let out = RateOut { rate: &mut ra, neurons: len };
+        cell.forward([held(0), held(1), held(2)], &mix, steps, len, &mut a, Some(out));
         let per_step: [Drive<'_, f32>; 3] = std::array::from_fn(|k| Drive::PerStep(&copied[k]));
         cell.forward(per_step, &mix, steps, len, &mut b, None);
         prop_assert_eq!(&a.u, &b.u);
         prop_assert_eq!(&a.s, &b.s);
+        // Without a tape: the same rates.
+        let out = RateOut { rate: &mut rb, neurons: len };
+        cell.forward_rates([held(0), held(1), held(2)], &mix, steps, len, out);
+        prop_assert_eq!(&ra, &rb);
     }
 }

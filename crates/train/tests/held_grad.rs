@@ -3,7 +3,7 @@
 //! for bit, for every cell; and the summed layout is unchanged by the sink.
 
 use icnet_train::cells::{
-    CompartmentGrad, DriveGradLayout, Drive, HhCell, HhGating, HhTape, LifCell, LifTape,
+    CompartmentGrad, Drive, DriveGradLayout, HhCell, HhGating, HhTape, LifCell, LifTape,
     SLif2HhCell, SLif2HhTape, SpikeGrad,
 };
 use icnet_train::spike::SpikeFn;
@@ -141,5 +141,8 @@ fn a_held_gradient_buffer_of_the_wrong_length_is_a_clear_panic() {
         .map(String::as_str)
         .or_else(|| message.downcast_ref::<&str>().copied())
         .unwrap_or("");
-    assert!(text.contains("drive-gradient buffer has the wrong length"), "{text}");
+    assert!(
+        text.contains("drive-gradient buffer has the wrong length"),
+        "{text}"
+    );
 }

@@ -133,6 +133,8 @@ pub struct Actor<S> {
     /// log σ head.
     pub log_std_head: Mlp<S>,
     rows: usize,
+    /// Whether the last pass was [`Actor::forward`] (not [`Actor::infer`]).
+    taped: bool,
     /// The input as the input maps see it: the windows (`ann`), or the observations
     /// k-major, `[k][row][obs]` (spiking actors).
     x: Vec<S>,
@@ -211,6 +213,7 @@ impl<S: Scalar> Actor<S> {
             mean_head,
             log_std_head,
             rows: 0,
+            taped: false,
             x: Vec::new(),
             proj: vec![Vec::new(); maps],
             features: Vec::new(),
@@ -259,9 +262,22 @@ impl<S: Scalar> Actor<S> {
         self.features.iter().map(|v| v.f64()).sum::<f64>() / self.features.len() as f64
     }
 
-    /// Forward pass of `rows` windows (`rows × window × obs_len`, oldest observation first);
-    /// returns `(mean, clamped log σ)`, each `rows × action_len`.
+    /// Forward pass of `rows` windows (`rows × window × obs_len`, oldest observation first),
+    /// keeping what [`Actor::backward`] needs; returns `(mean, clamped log σ)`, each
+    /// `rows × action_len`.
     pub fn forward(&mut self, windows: &[S], rows: usize) -> (&[S], &[S]) {
+        self.run(windows, rows, true)
+    }
+
+    /// [`Actor::forward`] for outputs only (acting, the next actions of the critic's target):
+    /// the LIF and s-LIF2HH layers then record no tape. The same outputs; a
+    /// [`Actor::backward`] must follow a [`Actor::forward`], not this.
+    pub fn infer(&mut self, windows: &[S], rows: usize) -> (&[S], &[S]) {
+        self.run(windows, rows, false)
+    }
+
+    fn run(&mut self, windows: &[S], rows: usize, keep: bool) -> (&[S], &[S]) {
+        self.taped = keep;
         assert_eq!(
             windows.len(),
             rows * self.input_len(),
@@ -301,6 +317,20 @@ impl<S: Scalar> Actor<S> {
                     hold: r,
                 };
                 match hidden {
+                    Hidden::Lif(cell, _) if !keep => {
+                        self.features.resize(len, S::zero());
+                        cell.forward_rates(held(0), steps, len, &mut self.features)
+                    }
+                    Hidden::SLif2Hh(cell, _, mix) if !keep => {
+                        self.features.resize(4 * len, S::zero());
+                        let rate = RateOut {
+                            rate: &mut self.features,
+                            neurons: n,
+                        };
+                        let drives = [held(0), held(1), held(2)];
+                        cell.forward_rates(drives, &mix.value, steps, len, rate)
+                    }
+                    // (HH keeps its tape either way.)
                     Hidden::Lif(cell, tape) => {
                         self.features.resize(len, S::zero());
                         cell.forward(held(0), steps, len, tape, &mut self.features)
@@ -355,6 +385,10 @@ impl<S: Scalar> Actor<S> {
     /// Backward pass of the last forward: accumulates parameter gradients from `∂L/∂μ` and
     /// `∂L/∂ log σ` (of the clamped value; the clamp passes no gradient outside its range).
     pub fn backward(&mut self, g_mean: &[S], g_log_std: &[S]) {
+        assert!(
+            self.taped,
+            "Actor::backward needs the tape of Actor::forward, and the last pass was Actor::infer"
+        );
         let rows = self.rows;
         let (lo, hi) = (S::c(LOG_STD_RANGE.0), S::c(LOG_STD_RANGE.1));
         let g_ls: Vec<S> = g_log_std

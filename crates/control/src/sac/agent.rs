@@ -234,7 +234,7 @@ impl<S: Scalar> Sac<S> {
         deterministic: bool,
         rng: &mut ChaCha8Rng,
     ) -> Vec<S> {
-        let (mean, log_std) = self.actor.forward(windows, rows);
+        let (mean, log_std) = self.actor.infer(windows, rows);
         mean.iter()
             .zip(log_std)
             .map(|(&m, &ls)| {
@@ -269,9 +269,10 @@ impl<S: Scalar> Sac<S> {
         }
     }
 
-    /// Samples the actor on `windows` with noise `eps`: actions, per-row log π and the draws.
+    /// Samples the actor on `windows` with noise `eps` (no gradient through the actor):
+    /// actions, per-row log π and the draws.
     fn sample_actor(&mut self, windows: &[S], rows: usize, eps: &[S]) -> Sample<S> {
-        self.actor.forward(windows, rows);
+        self.actor.infer(windows, rows);
         self.sample_last(eps)
     }
 

@@ -88,17 +88,32 @@ impl<S: Scalar> LifCell<S> {
         tape: &mut LifTape<S>,
         rate: &mut [S],
     ) {
-        drive.check(steps, len);
-        assert_eq!(rate.len(), len, "rate buffer has the wrong length");
         tape.steps = steps;
         tape.len = len;
         tape.u.resize(steps * len, S::zero());
         tape.s.resize(steps * len, S::zero());
-        let (u_out, s_out, r_out) = (
-            SharedMut::new(&mut tape.u),
-            SharedMut::new(&mut tape.s),
-            SharedMut::new(rate),
-        );
+        self.run(drive, steps, len, Some(tape), rate);
+    }
+
+    /// [`Self::forward`] without a tape, for passes that need no gradient: each chunk keeps
+    /// only its last step, so nothing of size T × len is written. The same arithmetic, so the
+    /// same rates.
+    pub fn forward_rates(&self, drive: Drive<'_, S>, steps: usize, len: usize, rate: &mut [S]) {
+        self.run(drive, steps, len, None, rate);
+    }
+
+    fn run(
+        &self,
+        drive: Drive<'_, S>,
+        steps: usize,
+        len: usize,
+        tape: Option<&mut LifTape<S>>,
+        rate: &mut [S],
+    ) {
+        drive.check(steps, len);
+        assert_eq!(rate.len(), len, "rate buffer has the wrong length");
+        let tape = tape.map(|t| (SharedMut::new(&mut t.u), SharedMut::new(&mut t.s)));
+        let r_out = SharedMut::new(rate);
         let inv_t = S::one() / S::c(steps as f64);
         let decay = self.decay;
         with_spike_kernel!(self.spike, k => {
@@ -106,6 +121,13 @@ impl<S: Scalar> LifCell<S> {
                 let (start, n) = (range.start, range.len());
                 // The state before step 0: at rest.
                 let rest = vec![S::zero(); n];
+                // Without a tape, steps t and t − 1 alternate between two local slots.
+                let mut local = if tape.is_none() { (vec![S::zero(); 2 * n], vec![S::zero(); 2 * n]) } else { (Vec::new(), Vec::new()) };
+                let at: &dyn Fn(usize) -> usize = match tape {
+                    Some(_) => &|t| t * len + start,
+                    None => &|t| t % 2 * n,
+                };
+                let (u_out, s_out) = tape.unwrap_or_else(|| (SharedMut::new(&mut local.0), SharedMut::new(&mut local.1)));
                 // SAFETY: each chunk owns its unit range in every buffer.
                 let count = unsafe { r_out.slice(start, n) };
                 count.iter_mut().for_each(|c| *c = S::zero());
@@ -115,16 +137,9 @@ impl<S: Scalar> LifCell<S> {
                     let (u_prev, s_prev): (&[S], &[S]) = if t == 0 {
                         (&rest, &rest)
                     } else {
-                        unsafe {
-                            (
-                                u_out.slice((t - 1) * len + start, n),
-                                s_out.slice((t - 1) * len + start, n),
-                            )
-                        }
+                        unsafe { (u_out.slice(at(t - 1), n), s_out.slice(at(t - 1), n)) }
                     };
-                    let (u, s) = unsafe {
-                        (u_out.slice(t * len + start, n), s_out.slice(t * len + start, n))
-                    };
+                    let (u, s) = unsafe { (u_out.slice(at(t), n), s_out.slice(at(t), n)) };
                     step_slab(k, decay, drive.slab(t, len, start, n), u_prev, s_prev, u, s, count);
                 }
                 count.iter_mut().for_each(|c| *c *= inv_t);

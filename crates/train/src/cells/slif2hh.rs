@@ -77,6 +77,36 @@ impl<S: Scalar> SLif2HhCell<S> {
         tape: &mut SLif2HhTape<S>,
         rate: Option<RateOut<'_, S>>,
     ) {
+        tape.steps = steps;
+        tape.len = len;
+        tape.u.resize(4 * steps * len, S::zero());
+        tape.s.resize(4 * steps * len, S::zero());
+        self.run(drives, mix, steps, len, Some(tape), rate);
+    }
+
+    /// [`Self::forward`] without a tape, for passes that need no gradient: each chunk keeps
+    /// only its last step, so nothing of size 4 × T × len is written. The same arithmetic,
+    /// so the same rates.
+    pub fn forward_rates(
+        &self,
+        drives: [Drive<'_, S>; 3],
+        mix: &[S],
+        steps: usize,
+        len: usize,
+        rate: RateOut<'_, S>,
+    ) {
+        self.run(drives, mix, steps, len, None, Some(rate));
+    }
+
+    fn run(
+        &self,
+        drives: [Drive<'_, S>; 3],
+        mix: &[S],
+        steps: usize,
+        len: usize,
+        tape: Option<&mut SLif2HhTape<S>>,
+        rate: Option<RateOut<'_, S>>,
+    ) {
         drives.iter().for_each(|d| d.check(steps, len));
         assert_eq!(mix.len(), 4, "the 3→1 map has three weights and a bias");
         let (r_out, neurons) = match rate {
@@ -87,11 +117,7 @@ impl<S: Scalar> SLif2HhCell<S> {
             }
             None => (None, 1),
         };
-        tape.steps = steps;
-        tape.len = len;
-        tape.u.resize(4 * steps * len, S::zero());
-        tape.s.resize(4 * steps * len, S::zero());
-        let (u_out, s_out) = (SharedMut::new(&mut tape.u), SharedMut::new(&mut tape.s));
+        let tape = tape.map(|t| (SharedMut::new(&mut t.u), SharedMut::new(&mut t.s)));
         let inv_t = S::one() / S::c(steps as f64);
         let decay = self.decay;
         let slab = steps * len;
@@ -102,10 +128,18 @@ impl<S: Scalar> SLif2HhCell<S> {
                 let rest = vec![S::zero(); cnt];
                 let mut count: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
                 let mut into_4 = vec![S::zero(); cnt];
+                // Without a tape, steps t and t − 1 alternate between two local slots per
+                // compartment.
+                let mut local = if tape.is_none() { (vec![S::zero(); 8 * cnt], vec![S::zero(); 8 * cnt]) } else { (Vec::new(), Vec::new()) };
+                let at: &dyn Fn(usize, usize) -> usize = match tape {
+                    Some(_) => &|c, t| c * slab + t * len + start,
+                    None => &|c, t| (2 * c + t % 2) * cnt,
+                };
+                let (u_out, s_out) = tape.unwrap_or_else(|| (SharedMut::new(&mut local.0), SharedMut::new(&mut local.1)));
                 for t in 0..steps {
                     into_4.iter_mut().for_each(|x| *x = mix[3]);
                     for (c, count) in count.iter_mut().enumerate() {
-                        let at = |t: usize| c * slab + t * len + start;
+                        let at = |t: usize| at(c, t);
                         // SAFETY: each chunk owns its unit range in every buffer; step t−1's
                         // and step t's slices are disjoint, and the former is only read.
                         let (u_prev, s_prev): (&[S], &[S]) = if t == 0 {
