@@ -30,6 +30,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// Batches of at least this many rows run the two heads on two threads.
+const HEADS_SIDE_BY_SIDE_ROWS: usize = 16;
+
 /// Which hidden layer an actor has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ActorKind {
@@ -358,14 +361,19 @@ impl<S: Scalar> Actor<S> {
             }
         }
         let mean_len = rows * self.shape.action_len;
-        // The two heads are independent: side by side, each with serial products (two
-        // 64-row products run faster whole on one core each than split across both).
+        // The two heads are independent: for a batch, side by side, each with serial
+        // products (two 64-row products run faster whole on one core each than split
+        // across both); for the few rows of acting, in turn (nothing to gain from a thread).
         let features = &self.features;
         let (mean_head, log_std_head) = (&mut self.mean_head, &mut self.log_std_head);
-        rayon::join(
-            || serial(|| mean_head.forward(features, rows).len()),
-            || serial(|| log_std_head.forward(features, rows).len()),
-        );
+        let mut mean = || serial(|| mean_head.forward(features, rows).len());
+        let mut log_std = || serial(|| log_std_head.forward(features, rows).len());
+        if rows >= HEADS_SIDE_BY_SIDE_ROWS {
+            rayon::join(mean, log_std);
+        } else {
+            mean();
+            log_std();
+        }
         self.raw_log_std.clear();
         self.raw_log_std
             .extend_from_slice(self.log_std_head.last_output());
