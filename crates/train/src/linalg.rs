@@ -111,7 +111,7 @@ thread_local! {
 }
 
 /// Runs `f` with every [`matmul`] it makes on this thread serial. For callers that already
-/// run independent products side by side (e.g. SAC's twin critics under `rayon::join`),
+/// run independent products side by side (e.g. SAC's twin critics, one per thread),
 /// where splitting each small product again only adds synchronisation.
 pub fn serial<R>(f: impl FnOnce() -> R) -> R {
     /// Restores the flag also when `f` unwinds (a caught panic must not leave the thread

@@ -366,8 +366,12 @@ impl<S: Scalar> Actor<S> {
         // across both); for the few rows of acting, in turn (nothing to gain from a thread).
         let features = &self.features;
         let (mean_head, log_std_head) = (&mut self.mean_head, &mut self.log_std_head);
-        let mut mean = || serial(|| mean_head.forward(features, rows).len());
-        let mut log_std = || serial(|| log_std_head.forward(features, rows).len());
+        let mut mean = || {
+            serial(|| mean_head.forward(features, rows));
+        };
+        let mut log_std = || {
+            serial(|| log_std_head.forward(features, rows));
+        };
         if rows >= HEADS_SIDE_BY_SIDE_ROWS {
             rayon::join(mean, log_std);
         } else {

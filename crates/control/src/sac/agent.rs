@@ -453,8 +453,8 @@ impl<S: Scalar> Sac<S> {
         let eps = self.draw_noise(rows, rng);
         let lr = self.config.lr;
         let (critic_loss, (actor_loss, log_prob)) = with_pair(|pair| {
-            // Critic step and target update. (It ran the actor forward only: its gradients
-            // are still zero.)
+            // Critic step and target update. (The critic pass only ran the actor's
+            // inference: the actor's gradients are still zero.)
             let critic = self.critic_pass(pair, batch, &next_eps, Some(lr));
             self.actor.forward(&batch.windows, rows);
             let actor = self.actor_pass(pair, batch, &eps);

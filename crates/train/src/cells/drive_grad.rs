@@ -127,9 +127,18 @@ impl<S: Scalar> DriveGradSink<S> {
     ///
     /// # Safety
     /// As for [`DriveGradSink::push`].
-    pub(crate) unsafe fn finish(self, out: &SharedMut<S>) {
+    pub(crate) unsafe fn finish(&mut self, out: &SharedMut<S>) {
         if self.layout == DriveGradLayout::Summed {
             out.slice(self.start, self.n).copy_from_slice(&self.acc);
+        }
+    }
+
+    /// Starts over on the `n` units from `start` (for passes that walk a chunk unit by unit
+    /// and [`DriveGradSink::finish`] each: one sink, no allocation per unit).
+    pub(crate) fn restart(&mut self, start: usize) {
+        self.start = start;
+        if self.layout == DriveGradLayout::Summed {
+            self.acc.iter_mut().for_each(|a| *a = S::zero());
         }
     }
 }

@@ -462,11 +462,13 @@ impl<S: Scalar> HhCell<S> {
                 let [e_na, e_k, _] = self.reversals;
                 let dt = self.dt;
                 for_each_chunk(len, |range| {
+                    let mut sink =
+                        DriveGradSink::new(layout, steps, len, range.start..range.start + 1);
                     for i in range {
+                        sink.restart(i);
                         // Adjoint of the state after step k, (V, m, h, n).
                         let (mut av, mut am, mut ah, mut an) =
                             (S::zero(), S::zero(), S::zero(), S::zero());
-                        let mut sink = DriveGradSink::new(layout, steps, len, i..i + 1);
                         for t in (0..steps).rev() {
                             let at = |buf: &Vec<S>, t: usize| buf[t * len + i];
                             // The spike at this step reads V after the step.

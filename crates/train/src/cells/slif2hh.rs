@@ -267,7 +267,7 @@ impl<S: Scalar> SLif2HhCell<S> {
                         unsafe { sinks[c].push(t, dc, &outs[c]) };
                     }
                 }
-                for (sink, out) in sinks.into_iter().zip(&outs) {
+                for (sink, out) in sinks.iter_mut().zip(&outs) {
                     // SAFETY: as above.
                     unsafe { sink.finish(out) };
                 }
