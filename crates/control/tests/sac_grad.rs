@@ -274,6 +274,42 @@ fn log_std_is_clamped_to_the_reference_range() {
     assert_eq!(gaussian::clamp_log_std(0.3f64), 0.3);
 }
 
+/// The input gradient of a subset of rows equals the full backward pass's input gradient on
+/// those rows when every other row's output gradient is zero.
+#[test]
+fn input_gradient_of_picked_rows_equals_the_full_backward_pass() {
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut q = Mlp::<f64>::new("q", &[5, 7, 6, 1], &mut rng);
+    let rows = 9;
+    let x: Vec<f64> = (0..rows * 5).map(|_| rng.random_range(-2.0..2.0)).collect();
+    q.forward(&x, rows);
+    let picked = [0usize, 3, 4, 8];
+    let mut gy_full = vec![0.0; rows];
+    let gy: Vec<f64> = picked.iter().map(|&r| 0.3 - r as f64 * 0.1).collect();
+    for (&r, &g) in picked.iter().zip(&gy) {
+        gy_full[r] = g;
+    }
+    let mut gx_full = vec![0.0; rows * 5];
+    q.backward(&gy_full, Some(&mut gx_full));
+    let mut gx = vec![f64::NAN; picked.len() * 5];
+    q.input_grad_rows(&picked, &gy, &mut gx);
+    let mut nonzero = 0;
+    for (j, &r) in picked.iter().enumerate() {
+        for c in 0..5 {
+            let (a, b) = (gx[j * 5 + c], gx_full[r * 5 + c]);
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1.0),
+                "row {r} col {c}: {a} {b}"
+            );
+            nonzero += usize::from(b != 0.0);
+        }
+    }
+    assert!(nonzero > 0, "the check compares some non-zero gradients");
+    for r in (0..rows).filter(|r| !picked.contains(r)) {
+        assert!(gx_full[r * 5..(r + 1) * 5].iter().all(|&v| v == 0.0));
+    }
+}
+
 #[test]
 fn soft_update_is_a_polyak_average() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);

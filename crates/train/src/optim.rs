@@ -144,16 +144,42 @@ impl<S: Scalar> AdamStep<'_, S> {
     /// # Panics
     /// On a different number of parameters or a length mismatch (a caller bug).
     pub fn apply(self, params: &mut [&mut Param<S>]) {
-        self.apply_with(params, true);
+        self.apply_with(params, None, true);
     }
 
     /// [`AdamStep::apply`] on the calling thread only (for callers that already run
     /// independent work side by side); the same arithmetic, so the same result.
     pub fn apply_serial(self, params: &mut [&mut Param<S>]) {
-        self.apply_with(params, false);
+        self.apply_with(params, None, false);
     }
 
-    fn apply_with(self, params: &mut [&mut Param<S>], parallel: bool) {
+    /// [`AdamStep::apply_serial`] followed by Polyak averaging of a target copy of the
+    /// parameters towards the updated ones, `θ' ← (1 − τ)·θ' + τ·θ` (soft actor–critic's
+    /// target critics), in the same sweep: the arithmetic of the two passes, each weight
+    /// read once.
+    ///
+    /// # Panics
+    /// If `targets` does not match `params` in number and lengths (a caller bug).
+    pub fn apply_serial_with_target(
+        self,
+        params: &mut [&mut Param<S>],
+        targets: &mut [&mut Param<S>],
+        tau: f64,
+    ) {
+        assert_eq!(
+            params.len(),
+            targets.len(),
+            "target copy has another number of parameters"
+        );
+        self.apply_with(params, Some((targets, tau)), false);
+    }
+
+    fn apply_with(
+        self,
+        params: &mut [&mut Param<S>],
+        mut targets: Option<(&mut [&mut Param<S>], f64)>,
+        parallel: bool,
+    ) {
         assert_eq!(
             params.len(),
             self.m.len(),
@@ -170,6 +196,32 @@ impl<S: Scalar> AdamStep<'_, S> {
             m,
             v,
         } = self;
+        // By value: the constants stay in registers and the loops vectorise.
+        #[inline(always)]
+        fn adam<S: Scalar>(c: [S; 6], w: &mut S, g: S, m: &mut S, v: &mut S) {
+            let [b1, b2, wd, eps, step_size, inv_sqrt_bc2] = c;
+            let grad = g + wd * *w;
+            *m = b1 * *m + (S::one() - b1) * grad;
+            *v = b2 * *v + (S::one() - b2) * grad * grad;
+            *w -= step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);
+        }
+        let c = [b1, b2, wd, eps, step_size, inv_sqrt_bc2];
+        // The slices as arguments of their own function: distinct `&mut` arguments let the
+        // loop vectorise (reborrowed locals did not).
+        fn adam_polyak<S: Scalar>(
+            c: [S; 6],
+            [tau, keep]: [S; 2],
+            w: &mut [S],
+            g: &[S],
+            m: &mut [S],
+            v: &mut [S],
+            t: &mut [S],
+        ) {
+            for ((((w, g), m), v), t) in w.iter_mut().zip(g).zip(m).zip(v).zip(t) {
+                adam(c, w, *g, m, v);
+                *t = keep * *t + tau * *w;
+            }
+        }
         // Plain slices per chunk (not zipped parallel iterators) so the loop vectorises.
         const CHUNK: usize = 16 * 1024;
         let kernel = |w: &mut [S], g: &mut [S], m: &mut [S], v: &mut [S]| {
@@ -179,22 +231,37 @@ impl<S: Scalar> AdamStep<'_, S> {
                 .zip(m.iter_mut())
                 .zip(v.iter_mut())
             {
-                let grad = *g + wd * *w;
-                *m = b1 * *m + (S::one() - b1) * grad;
-                *v = b2 * *v + (S::one() - b2) * grad * grad;
-                *w -= step_size * *m / ((*v).sqrt() * inv_sqrt_bc2 + eps);
+                adam(c, w, *g, m, v);
             }
             if clear {
                 g.iter_mut().for_each(|x| *x = S::zero());
             }
         };
-        for ((p, m), v) in params.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
+        for (i, ((p, m), v)) in params
+            .iter_mut()
+            .zip(m.iter_mut())
+            .zip(v.iter_mut())
+            .enumerate()
+        {
             assert!(
                 p.value.len() == m.len() && p.grad.len() == m.len(),
                 "parameter {} does not match its optimizer state",
                 p.name
             );
-            if parallel {
+            if let Some((targets, tau)) = &mut targets {
+                let t = &mut targets[i].value;
+                assert_eq!(
+                    t.len(),
+                    m.len(),
+                    "target copy of parameter {} has another length",
+                    p.name
+                );
+                let (tau, keep) = (S::c(*tau), S::c(1.0 - *tau));
+                adam_polyak(c, [tau, keep], &mut p.value, &p.grad, m, v, t);
+                if clear {
+                    p.grad.iter_mut().for_each(|x| *x = S::zero());
+                }
+            } else if parallel {
                 p.value
                     .par_chunks_mut(CHUNK)
                     .zip(p.grad.par_chunks_mut(CHUNK))
@@ -304,6 +371,55 @@ mod tests {
         }
         assert_eq!(whole.m, split.m);
         assert_eq!(whole.v, split.v);
+    }
+
+    /// The fused step with a target copy is the step followed by the Polyak average of the
+    /// updated weights, bit for bit.
+    #[test]
+    fn a_step_with_a_target_equals_the_step_then_the_polyak_average() {
+        let param = |name: &str, n: usize, seed: usize| {
+            let mut p = Param::<f32>::zeros(name, &[n]);
+            for (j, (w, g)) in p.value.iter_mut().zip(&mut p.grad).enumerate() {
+                *w = ((j * 7 + seed) % 13) as f32 / 7.0 - 0.9;
+                *g = ((j * 5 + seed) % 11) as f32 / 3.0 - 1.6;
+            }
+            p
+        };
+        let mut a = vec![param("w", 300, 0), param("b", 7, 1)];
+        let mut b = a.clone();
+        let mut ta = vec![param("tw", 300, 2), param("tb", 7, 3)];
+        let mut tb = ta.clone();
+        let (mut opt_a, mut opt_b) = (
+            Adam::new(AdamConfig::new(0.01, 0.1), &[300, 7]),
+            Adam::new(AdamConfig::new(0.01, 0.1), &[300, 7]),
+        );
+        let tau = 0.005;
+        for _ in 0..3 {
+            opt_a
+                .begin_step(3e-4, true)
+                .apply_serial(&mut a.iter_mut().collect::<Vec<_>>());
+            for (t, p) in ta.iter_mut().zip(&a) {
+                for (t, &w) in t.value.iter_mut().zip(&p.value) {
+                    *t = (1.0 - tau) as f32 * *t + tau as f32 * w;
+                }
+            }
+            opt_b.begin_step(3e-4, true).apply_serial_with_target(
+                &mut b.iter_mut().collect::<Vec<_>>(),
+                &mut tb.iter_mut().collect::<Vec<_>>(),
+                tau,
+            );
+            for p in a.iter_mut().chain(b.iter_mut()) {
+                p.grad
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(j, g)| *g = j as f32 * 0.01 - 1.0);
+            }
+        }
+        for (x, y) in a.iter().zip(&b).chain(ta.iter().zip(&tb)) {
+            assert_eq!(x.value, y.value, "{}", x.name);
+        }
+        assert_eq!(opt_a.m, opt_b.m);
+        assert_eq!(opt_a.v, opt_b.v);
     }
 
     #[test]

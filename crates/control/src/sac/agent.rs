@@ -111,13 +111,6 @@ pub struct Sac<S> {
     critic_in: [Vec<S>; 2],
 }
 
-/// `∂L/∂x` of a critic for output gradient `g`, in a fresh buffer of `len` values.
-fn input_grad<S: Scalar>(q: &mut Mlp<S>, g: &[S], len: usize) -> Vec<S> {
-    let mut out = vec![S::zero(); len];
-    q.input_grad(g, &mut out);
-    out
-}
-
 fn lens<S: Scalar>(params: &[&Param<S>]) -> Vec<usize> {
     params.iter().map(|p| p.len()).collect()
 }
@@ -371,8 +364,7 @@ impl<S: Scalar> Sac<S> {
                     .collect();
                 q.backward(&g, None);
                 if let Some(step) = step {
-                    step.apply_serial(&mut q.params_mut());
-                    t.soft_update_from(q, tau);
+                    step.apply_serial_with_target(&mut q.params_mut(), &mut t.params_mut(), tau);
                 }
                 loss
             })
@@ -411,34 +403,44 @@ impl<S: Scalar> Sac<S> {
         let alpha = self.alpha();
         let inv = S::one() / S::c(rows as f64);
         let mut loss = 0.0;
-        let (mut g1, mut g2) = (vec![S::zero(); rows], vec![S::zero(); rows]);
+        // ∂L/∂Q is −1/rows for the smaller critic of each row (ties go to the first, as
+        // torch.min's gradient) and zero for the other: each critic's input gradient is
+        // needed on its own rows only.
+        let (mut picked1, mut picked2) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
         for r in 0..rows {
             let qmin = q1[r].min(q2[r]);
             loss += ((alpha * logp[r] - qmin) * inv).f64();
-            // ∂L/∂Q of the smaller critic (ties go to the first, as torch.min's gradient).
             if q1[r] <= q2[r] {
-                g1[r] = -inv;
+                picked1.push(r);
             } else {
-                g2[r] = -inv;
+                picked2.push(r);
             }
         }
         let width = self.obs_len + a_len;
         let [c1, c2] = &mut self.q;
-        let [mut g_in, g_tmp] = pair.both([(c1, &g1), (c2, &g2)], |(q, g)| {
-            serial(|| input_grad(q, g, rows * width))
+        let grads = pair.both([(c1, &picked1), (c2, &picked2)], |(q, picked)| {
+            serial(|| {
+                let gy = vec![-inv; picked.len()];
+                let mut gx = vec![S::zero(); picked.len() * width];
+                q.input_grad_rows(picked, &gy, &mut gx);
+                gx
+            })
         });
-        g_in.iter_mut().zip(&g_tmp).for_each(|(a, &b)| *a += b);
         self.critic_in = [input, spare];
+        // ∂L/∂a of each row, from its critic's input gradient (the action follows the
+        // observation in the critic's input).
+        let mut g_action = vec![S::zero(); rows * a_len];
+        for (picked, gx) in [&picked1, &picked2].into_iter().zip(&grads) {
+            for (&r, gx_row) in picked.iter().zip(gx.chunks_exact(width)) {
+                g_action[r * a_len..(r + 1) * a_len].copy_from_slice(&gx_row[self.obs_len..]);
+            }
+        }
         let g_logp = alpha * inv;
         let (mut g_mean, mut g_ls) = (vec![S::zero(); rows * a_len], vec![S::zero(); rows * a_len]);
-        for r in 0..rows {
-            for j in 0..a_len {
-                let i = r * a_len + j;
-                let g_a = g_in[r * width + self.obs_len + j];
-                let (gm, gs) = gaussian::backward(&draws[i], log_std[i], eps[i], g_a, g_logp);
-                g_mean[i] = gm;
-                g_ls[i] = gs;
-            }
+        for i in 0..rows * a_len {
+            let (gm, gs) = gaussian::backward(&draws[i], log_std[i], eps[i], g_action[i], g_logp);
+            g_mean[i] = gm;
+            g_ls[i] = gs;
         }
         self.actor.backward(&g_mean, &g_ls);
         let mean_logp = logp.iter().map(|v| v.f64()).sum::<f64>() / rows as f64;

@@ -90,15 +90,6 @@ impl<S: Scalar> Mlp<S> {
     /// Backward pass of the last forward: accumulates parameter gradients and, when asked,
     /// writes `∂L/∂x` into `gx`.
     pub fn backward(&mut self, gy: &[S], gx: Option<&mut [S]>) {
-        self.backward_inner(gy, gx, true);
-    }
-
-    /// `∂L/∂x` only, parameter gradients untouched (the actor's loss through a critic).
-    pub fn input_grad(&mut self, gy: &[S], gx: &mut [S]) {
-        self.backward_inner(gy, Some(gx), false);
-    }
-
-    fn backward_inner(&mut self, gy: &[S], gx: Option<&mut [S]>, params: bool) {
         let rows = self.rows;
         assert_eq!(
             gy.len(),
@@ -112,35 +103,73 @@ impl<S: Scalar> Mlp<S> {
         let mut gx = gx;
         for i in (0..n).rev() {
             let layer = &mut self.layers[i];
-            let (n_in, n_out) = (layer.inputs(), layer.outputs());
+            let n_in = layer.inputs();
             let need_input = i > 0 || gx.is_some();
-            // Both products below overwrite `g_in`.
+            // The product below overwrites `g_in`.
             g_in.resize(if need_input { rows * n_in } else { 0 }, S::zero());
-            if params {
-                layer.backward(
-                    &self.acts[i],
-                    &g,
-                    rows,
-                    if need_input { Some(&mut g_in) } else { None },
-                );
-            } else if need_input {
-                matmul(
-                    &mut g_in,
-                    MatRef::new(&g, rows, n_out),
-                    MatRef::new(&layer.weight.value, n_out, n_in),
-                    false,
-                );
-            }
+            layer.backward(
+                &self.acts[i],
+                &g,
+                rows,
+                if need_input { Some(&mut g_in) } else { None },
+            );
             if i > 0 {
-                // ReLU: the gradient passes where the activation is positive.
-                for (gv, &a) in g_in.iter_mut().zip(&self.acts[i]) {
-                    if a <= S::zero() {
-                        *gv = S::zero();
-                    }
-                }
+                relu_grad(&mut g_in, &self.acts[i], n_in, 0..rows);
                 std::mem::swap(&mut g, &mut g_in);
             } else if let Some(out) = gx.take() {
                 out.copy_from_slice(&g_in);
+            }
+        }
+        self.grads = [g, g_in];
+    }
+
+    /// `∂L/∂x` of the rows `picked` of the last forward pass, when the output gradient of
+    /// every other row is zero (the actor's loss reaches only the smaller critic of each
+    /// row); parameter gradients untouched. `gy` and `gx` hold the picked rows in the order
+    /// of `picked` (`picked.len() × outputs` and `picked.len() × inputs`). Each row's
+    /// gradient is its own product, so leaving out the rows whose gradient is zero changes
+    /// nothing but the work.
+    ///
+    /// # Panics
+    /// On wrong lengths or a row the last forward pass did not have (caller bugs).
+    pub fn input_grad_rows(&mut self, picked: &[usize], gy: &[S], gx: &mut [S]) {
+        let k = picked.len();
+        assert_eq!(
+            gy.len(),
+            k * self.outputs(),
+            "MLP output gradient has the wrong length"
+        );
+        assert_eq!(
+            gx.len(),
+            k * self.inputs(),
+            "MLP input gradient has the wrong length"
+        );
+        assert!(
+            picked.iter().all(|&r| r < self.rows),
+            "a picked row is not in the last forward pass"
+        );
+        let [mut g, mut g_in] = std::mem::take(&mut self.grads);
+        g.clear();
+        g.extend_from_slice(gy);
+        for i in (0..self.layers.len()).rev() {
+            let layer = &self.layers[i];
+            let (n_in, n_out) = (layer.inputs(), layer.outputs());
+            let out: &mut [S] = if i > 0 {
+                // The product overwrites every element.
+                g_in.resize(k * n_in, S::zero());
+                &mut g_in
+            } else {
+                gx
+            };
+            matmul(
+                out,
+                MatRef::new(&g, k, n_out),
+                MatRef::new(&layer.weight.value, n_out, n_in),
+                false,
+            );
+            if i > 0 {
+                relu_grad(&mut g_in, &self.acts[i], n_in, picked.iter().copied());
+                std::mem::swap(&mut g, &mut g_in);
             }
         }
         self.grads = [g, g_in];
@@ -165,6 +194,18 @@ impl<S: Scalar> Mlp<S> {
         for (dst, src) in self.params_mut().into_iter().zip(src.params()) {
             for (d, &s) in dst.value.iter_mut().zip(&src.value) {
                 *d = keep * *d + tau * s;
+            }
+        }
+    }
+}
+
+/// ReLU's gradient: zeroes the gradient wherever the activation was not positive. `g` holds
+/// rows of `width` values; its row j belongs to row `rows[j]` of `acts`.
+fn relu_grad<S: Scalar>(g: &mut [S], acts: &[S], width: usize, rows: impl Iterator<Item = usize>) {
+    for (g_row, r) in g.chunks_exact_mut(width).zip(rows) {
+        for (gv, &a) in g_row.iter_mut().zip(&acts[r * width..(r + 1) * width]) {
+            if a <= S::zero() {
+                *gv = S::zero();
             }
         }
     }
