@@ -38,7 +38,7 @@ pub fn parse_class_file(bytes: &[u8], path: &Path) -> Result<Vec<u8>, DataError>
         )
     })?;
     let pixels = SIDE * SIDE;
-    if file.data.is_empty() || file.data.len() % pixels != 0 {
+    if file.data.is_empty() || !file.data.len().is_multiple_of(pixels) {
         return Err(DataError::content(
             path,
             format!(

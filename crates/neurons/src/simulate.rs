@@ -515,7 +515,7 @@ impl Recorder {
         t: f64,
         values: impl FnOnce() -> Vec<(&'static str, f64)>,
     ) -> Result<(), NeuronError> {
-        if k % self.every != 0 {
+        if !k.is_multiple_of(self.every) {
             return Ok(());
         }
         let values = values();

@@ -13,6 +13,8 @@ use std::iter::Sum;
 pub trait Scalar:
     Float + FromPrimitive + NumAssign + Sum + Debug + Default + Send + Sync + 'static
 {
+    /// Whether this is `f32` (the matrix products have an `f32`-only kernel).
+    const IS_F32: bool = false;
     /// Lossless enough conversion from an `f64` constant (model parameters, rates).
     fn c(value: f64) -> Self {
         Self::from_f64(value).expect("every f64 converts to f32/f64")
@@ -23,5 +25,7 @@ pub trait Scalar:
     }
 }
 
-impl Scalar for f32 {}
+impl Scalar for f32 {
+    const IS_F32: bool = true;
+}
 impl Scalar for f64 {}

@@ -32,7 +32,7 @@ impl Points {
                 problem: "has dimension 0; pass the number of values per sample (≥ 1)".into(),
             });
         }
-        if data.len() % dim != 0 {
+        if !data.len().is_multiple_of(dim) {
             return Err(AnalysisError::RaggedRows {
                 what,
                 field,

@@ -80,7 +80,7 @@ pub fn add_fresh_gaussian_noise_batch(
     amplitude: f32,
     seed: u64,
 ) -> Result<()> {
-    if images.len() % IMAGE_PIXELS != 0 {
+    if !images.len().is_multiple_of(IMAGE_PIXELS) {
         return Err(AnalysisError::RaggedRows {
             what: WHAT,
             field: "images",

@@ -194,7 +194,7 @@ impl Pair {
                 continue;
             }
             spins = spins.wrapping_add(1);
-            if spins % 256 == 0 && idle_since.elapsed() > PATIENCE {
+            if spins.is_multiple_of(256) && idle_since.elapsed() > PATIENCE {
                 return;
             }
             std::hint::spin_loop();

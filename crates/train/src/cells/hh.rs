@@ -218,7 +218,7 @@ impl<S: Scalar> HhCell<S> {
         s: &mut [S],
     ) {
         let (n, nn) = (drive.len(), self.neurons);
-        assert!(n > 0 && v.len() % n == 0 && s.len() == v.len());
+        assert!(n > 0 && v.len().is_multiple_of(n) && s.len() == v.len());
         let steps = v.len() / n;
         assert_eq!(
             table.g.len(),
@@ -262,7 +262,7 @@ impl<S: Scalar> HhCell<S> {
         total: &mut [S],
     ) {
         let n = total.len();
-        assert!(n > 0 && dv.len() == n && g.len() == v.len() && v.len() % n == 0);
+        assert!(n > 0 && dv.len() == n && g.len() == v.len() && v.len().is_multiple_of(n));
         let steps = v.len() / n;
         let k = self.dt / self.capacitance;
         dv.iter_mut().for_each(|d| *d = S::zero());

@@ -153,7 +153,7 @@ impl<S: Scalar> LifCell<S> {
     /// cache.
     pub(crate) fn forward_local(&self, drive: &[S], u: &mut [S], s: &mut [S], count: &mut [S]) {
         let n = drive.len();
-        assert!(n > 0 && u.len() % n == 0 && s.len() == u.len() && count.len() == n);
+        assert!(n > 0 && u.len().is_multiple_of(n) && s.len() == u.len() && count.len() == n);
         let rest = vec![S::zero(); n];
         count.iter_mut().for_each(|c| *c = S::zero());
         with_spike_kernel!(self.spike, k => {

@@ -85,7 +85,7 @@ impl Conv2d<f32> {
         let c_out = self.c_out();
         // Two input channels share each gradient load: at most 6 output channels per pass
         // keep the 2 × C accumulators in registers.
-        let Some(chunk) = (1..=6).rev().find(|c| c_out % c == 0) else {
+        let Some(chunk) = (1..=6).rev().find(|c| c_out.is_multiple_of(*c)) else {
             return false;
         };
         if !cfg!(all(
@@ -141,7 +141,7 @@ pub(super) fn chunk_channels(c_out: usize) -> Option<usize> {
     } else if c_out <= MAX_CHANNELS {
         Some(c_out)
     } else {
-        (8..=MAX_CHANNELS).rev().find(|c| c_out % c == 0)
+        (8..=MAX_CHANNELS).rev().find(|c| c_out.is_multiple_of(*c))
     }
 }
 
@@ -371,7 +371,7 @@ mod avx {
         acc: &mut [f32],
         g: &Geometry,
     ) {
-        if g.c_in % 2 == 0 {
+        if g.c_in.is_multiple_of(2) {
             weight_grad_blocked::<C, 2>(px, pg, acc, g);
         } else {
             weight_grad_blocked::<C, 1>(px, pg, acc, g);
@@ -393,7 +393,7 @@ mod avx {
             "packed gradient too short"
         );
         assert!(
-            acc.len() >= 9 * c_in * c_out && c_out % C == 0,
+            acc.len() >= 9 * c_in * c_out && c_out.is_multiple_of(C),
             "bad accumulator"
         );
         assert!(c_in % B == 0, "input channels not a multiple of the block");

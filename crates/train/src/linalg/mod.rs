@@ -4,6 +4,13 @@
 //! parallelism over output blocks — never over the reduction dimension, so the result of a
 //! product does not depend on the thread count). Transposes are free: a [`MatRef`] carries
 //! row and column strides, and `.t()` swaps them.
+//!
+//! Small serial `f32` products run on our own AVX-512 kernel ([`avx512`]) when the CPU has
+//! it: the SAC learner's critics and heads are made of them, and there the `gemm` crate's
+//! per-call packing and AVX2 kernels cost a quarter of the time.
+
+#[cfg(target_arch = "x86_64")]
+pub mod avx512;
 
 use crate::scalar::Scalar;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -106,6 +113,17 @@ impl<'a, S> MatRef<'a, S> {
 /// them costs more than it saves.
 const PARALLEL_MIN_WORK: usize = 1 << 20;
 
+/// Serial `f32` products go to the [`avx512`] kernel with at least this many output columns
+/// (narrower ones waste most of its 16-lane vectors)…
+const OWN_MIN_COLS: usize = 16;
+/// …at most this long a reduction (its panel of `b`, k × 64 values, stays in L2)…
+const OWN_MAX_DEPTH: usize = 1024;
+/// …at most this many values of `a` (it is read once per 64 output columns)…
+const OWN_MAX_LHS: usize = 1 << 18;
+/// …and, when `b` must first be copied into panels (a transposed `b`), at least this many
+/// rows to share the copy.
+const OWN_MIN_ROWS_PACKED: usize = 16;
+
 thread_local! {
     static SERIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -158,12 +176,17 @@ pub fn matmul<S: Scalar>(c: &mut [S], a: MatRef<'_, S>, b: MatRef<'_, S>, accumu
         return;
     }
     let threads = rayon::current_num_threads();
-    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK && !is_serial() {
+    let parallel = threads > 1 && m * n * k >= PARALLEL_MIN_WORK && !is_serial();
+    let started = COUNTING.load(Ordering::Relaxed).then(Instant::now);
+    if !parallel && own_kernel(c, a, b, accumulate) {
+        count(started, m, n, k);
+        return;
+    }
+    let parallelism = if parallel {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None
     };
-    let started = COUNTING.load(Ordering::Relaxed).then(Instant::now);
     // SAFETY: the views were built from slices whose lengths match their shapes and
     // strides (checked in `MatRef::new`, preserved by `t`), `c` holds m × n elements with
     // row stride n, and `c` cannot alias `a` or `b` (it is a unique borrow).
@@ -190,9 +213,62 @@ pub fn matmul<S: Scalar>(c: &mut [S], a: MatRef<'_, S>, b: MatRef<'_, S>, accumu
             parallelism,
         );
     }
+    count(started, m, n, k);
+}
+
+/// Adds a product to the benchmark's counters when counting.
+fn count(started: Option<Instant>, m: usize, n: usize, k: usize) {
     if let Some(t0) = started {
         FLOPS.fetch_add(2 * (m * n * k) as u64, Ordering::Relaxed);
         NANOS.fetch_add(t0.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Runs the product on the [`avx512`] kernel when it suits the product and the CPU; false
+/// when the caller must run it.
+fn own_kernel<S: Scalar>(
+    c: &mut [S],
+    a: MatRef<'_, S>,
+    b: MatRef<'_, S>,
+    accumulate: bool,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (m, n, k) = (a.rows, b.cols, a.cols);
+        let suits = S::IS_F32
+            && n >= OWN_MIN_COLS
+            && k <= OWN_MAX_DEPTH
+            && m * k <= OWN_MAX_LHS
+            && (b.col_stride == 1 || (b.row_stride == 1 && m >= OWN_MIN_ROWS_PACKED));
+        if !suits || !avx512::available() {
+            return false;
+        }
+        let operand = |x: MatRef<'_, S>| avx512::Operand {
+            ptr: x.data.as_ptr().cast::<f32>(),
+            rs: x.row_stride,
+            cs: x.col_stride,
+        };
+        // SAFETY: S is f32 (IS_F32), so the casts reinterpret f32 as f32; the kernel is
+        // available; the views address rows × cols valid elements (checked in `MatRef::new`,
+        // preserved by `t`), `c` holds m × n with row stride n and, a unique borrow, cannot
+        // overlap `a` or `b`.
+        unsafe {
+            avx512::matmul(
+                m,
+                n,
+                k,
+                operand(a),
+                operand(b),
+                c.as_mut_ptr().cast::<f32>(),
+                n,
+                accumulate,
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (c, a, b, accumulate);
+        false
     }
 }
 
