@@ -312,8 +312,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(32))]
 
     /// A held drive (each slab repeated for `hold` steps) is the per-step drive with the
-    /// slabs copied out, bit for bit, for every cell; and the tape-free forward passes give
-    /// the taped passes' rates.
+    /// slabs copied out, bit for bit, for every cell; the tape-free forward passes give the
+    /// taped passes' rates; and the potentials-only tapes give the same rates and gradients.
     #[test]
     fn held_drive_is_the_copied_per_step_drive(len in 1usize..40, steps in 1usize..12, hold in 1usize..5, seed in 0u64..1000) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -337,6 +337,18 @@ proptest! {
         let mut rc = vec![0.0; len];
         lif.forward_rates(held(0), steps, len, &mut rc);
         prop_assert_eq!(&ra, &rc);
+        // Potentials only: the same potentials, rates and gradient.
+        let mut p = LifTape::default();
+        let mut rp = vec![0.0; len];
+        lif.forward_potentials(held(0), steps, len, &mut p, &mut rp);
+        prop_assert_eq!(&a.u, &p.u);
+        prop_assert!(p.s.is_empty());
+        prop_assert_eq!(&ra, &rp);
+        let g: Vec<f32> = (0..steps * len).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+        let (mut ga, mut gp) = (vec![0.0; steps * len], vec![0.0; steps * len]);
+        lif.backward(&a, SpikeGrad::PerStep(&g), &mut ga);
+        lif.backward(&p, SpikeGrad::PerStep(&g), &mut gp);
+        prop_assert_eq!(&ga, &gp);
         let cell = SLif2HhCell { decay: 0.5f32, spike: SpikeFn::rect(1.0, 0.4) };
         let mix = [0.3f32, 0.2, 0.4, 0.1];
         let (mut a, mut b) = (SLif2HhTape::default(), SLif2HhTape::default());
@@ -351,5 +363,23 @@ proptest! {
         let out = RateOut { rate: &mut rb, neurons: len };
         cell.forward_rates([held(0), held(1), held(2)], &mix, steps, len, out);
         prop_assert_eq!(&ra, &rb);
+        // Potentials only: the same potentials, rates and gradients.
+        let mut p = SLif2HhTape::default();
+        let mut rp = vec![0.0; 4 * len];
+        let out = RateOut { rate: &mut rp, neurons: len };
+        cell.forward_potentials([held(0), held(1), held(2)], &mix, steps, len, &mut p, Some(out));
+        prop_assert_eq!(&a.u, &p.u);
+        prop_assert!(p.s.is_empty());
+        prop_assert_eq!(&ra, &rp);
+        let g: Vec<f32> = (0..4 * len).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+        let grads = |tape: &SLif2HhTape<f32>| {
+            let mut d: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0.0; len]);
+            let mut gmix = vec![0.0f32; 4];
+            let [d0, d1, d2] = &mut d;
+            let grad = CompartmentGrad::Rate { grad_rate: &g, neurons: len };
+            cell.backward(tape, &mix, grad, [d0, d1, d2], &mut gmix);
+            (d, gmix)
+        };
+        prop_assert_eq!(grads(&a), grads(&p));
     }
 }

@@ -333,10 +333,11 @@ impl<S: Scalar> Actor<S> {
                         let drives = [held(0), held(1), held(2)];
                         cell.forward_rates(drives, &mix.value, steps, len, rate)
                     }
-                    // (HH keeps its tape either way.)
+                    // The backward pass reads the potentials only: no spike tape. (HH
+                    // keeps its tape either way.)
                     Hidden::Lif(cell, tape) => {
                         self.features.resize(len, S::zero());
-                        cell.forward(held(0), steps, len, tape, &mut self.features)
+                        cell.forward_potentials(held(0), steps, len, tape, &mut self.features)
                     }
                     Hidden::Hh(cell, tape) => {
                         self.features.resize(len, S::zero());
@@ -344,7 +345,7 @@ impl<S: Scalar> Actor<S> {
                     }
                     Hidden::SLif2Hh(cell, tape, mix) => {
                         self.features.resize(4 * len, S::zero());
-                        cell.forward(
+                        cell.forward_potentials(
                             [held(0), held(1), held(2)],
                             &mix.value,
                             steps,

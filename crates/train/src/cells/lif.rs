@@ -19,7 +19,8 @@ pub struct LifCell<S> {
     pub spike: SpikeFn<S>,
 }
 
-/// What the backward pass of [`LifCell`] needs: membrane potentials and spikes, `T × len`.
+/// A forward pass's membrane potentials and spikes, `T × len` (the backward pass reads the
+/// potentials only).
 #[derive(Clone, Debug, Default)]
 pub struct LifTape<S> {
     /// Number of steps T.
@@ -61,19 +62,14 @@ pub(super) fn step_slab<S: Scalar, K: SpikeKernel<S>>(
 }
 
 /// One backward step of a slab: updates the adjoint `du` (∂L/∂u[t+1] on entry, ∂L/∂u[t]
-/// on exit).
+/// on exit). The spike `s[t] = H(u[t] − θ)` is recomputed from `u[t]` (the forward pass's
+/// very function of the very value, so the same number) rather than read from a tape: half
+/// the memory traffic of the backward pass.
 #[inline(always)]
-fn back_slab<S: Scalar, K: SpikeKernel<S>>(
-    k: K,
-    decay: S,
-    g: &[S],
-    u: &[S],
-    s: &[S],
-    du: &mut [S],
-) {
-    for (((d, &g), &u), &s) in du.iter_mut().zip(g).zip(u).zip(s) {
+fn back_slab<S: Scalar, K: SpikeKernel<S>>(k: K, decay: S, g: &[S], u: &[S], du: &mut [S]) {
+    for ((d, &g), &u) in du.iter_mut().zip(g).zip(u) {
         let gs = g - decay * u * *d;
-        *d = gs * k.grad(u) + decay * (S::one() - s) * *d;
+        *d = gs * k.grad(u) + decay * (S::one() - k.value(u)) * *d;
     }
 }
 
@@ -92,27 +88,49 @@ impl<S: Scalar> LifCell<S> {
         tape.len = len;
         tape.u.resize(steps * len, S::zero());
         tape.s.resize(steps * len, S::zero());
-        self.run(drive, steps, len, Some(tape), rate);
+        let (u, s) = (SharedMut::new(&mut tape.u), SharedMut::new(&mut tape.s));
+        self.run(drive, steps, len, Some(u), Some(s), rate);
+    }
+
+    /// [`Self::forward`] recording the potentials only (`tape.s` is left empty): all the
+    /// backward pass reads, for callers that need the rates and the gradient but not the
+    /// spikes themselves. The same arithmetic, so the same rates and potentials.
+    pub fn forward_potentials(
+        &self,
+        drive: Drive<'_, S>,
+        steps: usize,
+        len: usize,
+        tape: &mut LifTape<S>,
+        rate: &mut [S],
+    ) {
+        tape.steps = steps;
+        tape.len = len;
+        tape.u.resize(steps * len, S::zero());
+        tape.s.clear();
+        let u = SharedMut::new(&mut tape.u);
+        self.run(drive, steps, len, Some(u), None, rate);
     }
 
     /// [`Self::forward`] without a tape, for passes that need no gradient: each chunk keeps
     /// only its last step, so nothing of size T × len is written. The same arithmetic, so the
     /// same rates.
     pub fn forward_rates(&self, drive: Drive<'_, S>, steps: usize, len: usize, rate: &mut [S]) {
-        self.run(drive, steps, len, None, rate);
+        self.run(drive, steps, len, None, None, rate);
     }
 
+    /// The forward pass into `T × len` tapes of `u` and `s` where given; a chunk keeps the
+    /// steps of an absent one in two local slots (t and t − 1).
     fn run(
         &self,
         drive: Drive<'_, S>,
         steps: usize,
         len: usize,
-        tape: Option<&mut LifTape<S>>,
+        u_tape: Option<SharedMut<S>>,
+        s_tape: Option<SharedMut<S>>,
         rate: &mut [S],
     ) {
         drive.check(steps, len);
         assert_eq!(rate.len(), len, "rate buffer has the wrong length");
-        let tape = tape.map(|t| (SharedMut::new(&mut t.u), SharedMut::new(&mut t.s)));
         let r_out = SharedMut::new(rate);
         let inv_t = S::one() / S::c(steps as f64);
         let decay = self.decay;
@@ -121,13 +139,18 @@ impl<S: Scalar> LifCell<S> {
                 let (start, n) = (range.start, range.len());
                 // The state before step 0: at rest.
                 let rest = vec![S::zero(); n];
-                // Without a tape, steps t and t − 1 alternate between two local slots.
-                let mut local = if tape.is_none() { (vec![S::zero(); 2 * n], vec![S::zero(); 2 * n]) } else { (Vec::new(), Vec::new()) };
-                let at: &dyn Fn(usize) -> usize = match tape {
-                    Some(_) => &|t| t * len + start,
-                    None => &|t| t % 2 * n,
+                let mut local_u = if u_tape.is_none() { vec![S::zero(); 2 * n] } else { Vec::new() };
+                let mut local_s = if s_tape.is_none() { vec![S::zero(); 2 * n] } else { Vec::new() };
+                let on_tape = |t: usize| t * len + start;
+                let in_slots = |t: usize| t % 2 * n;
+                let (u_out, at_u): (SharedMut<S>, &dyn Fn(usize) -> usize) = match &u_tape {
+                    Some(u) => (*u, &on_tape),
+                    None => (SharedMut::new(&mut local_u), &in_slots),
                 };
-                let (u_out, s_out) = tape.unwrap_or_else(|| (SharedMut::new(&mut local.0), SharedMut::new(&mut local.1)));
+                let (s_out, at_s): (SharedMut<S>, &dyn Fn(usize) -> usize) = match &s_tape {
+                    Some(s) => (*s, &on_tape),
+                    None => (SharedMut::new(&mut local_s), &in_slots),
+                };
                 // SAFETY: each chunk owns its unit range in every buffer.
                 let count = unsafe { r_out.slice(start, n) };
                 count.iter_mut().for_each(|c| *c = S::zero());
@@ -137,9 +160,9 @@ impl<S: Scalar> LifCell<S> {
                     let (u_prev, s_prev): (&[S], &[S]) = if t == 0 {
                         (&rest, &rest)
                     } else {
-                        unsafe { (u_out.slice(at(t - 1), n), s_out.slice(at(t - 1), n)) }
+                        unsafe { (u_out.slice(at_u(t - 1), n), s_out.slice(at_s(t - 1), n)) }
                     };
-                    let (u, s) = unsafe { (u_out.slice(at(t), n), s_out.slice(at(t), n)) };
+                    let (u, s) = unsafe { (u_out.slice(at_u(t), n), s_out.slice(at_s(t), n)) };
                     step_slab(k, decay, drive.slab(t, len, start, n), u_prev, s_prev, u, s, count);
                 }
                 count.iter_mut().for_each(|c| *c *= inv_t);
@@ -165,17 +188,18 @@ impl<S: Scalar> LifCell<S> {
         });
     }
 
-    /// The backward pass of a tape from [`Self::forward_local`] with `g = ∂L/∂s` (`T × n`):
-    /// `total` receives `Σ_t ∂L/∂I[t]` (the static drive's gradient), `du` is scratch.
-    pub(crate) fn backward_local(&self, g: &[S], u: &[S], s: &[S], du: &mut [S], total: &mut [S]) {
+    /// The backward pass of the potentials `u` of a tape from [`Self::forward_local`] with
+    /// `g = ∂L/∂s` (`T × n`): `total` receives `Σ_t ∂L/∂I[t]` (the static drive's gradient),
+    /// `du` is scratch.
+    pub(crate) fn backward_local(&self, g: &[S], u: &[S], du: &mut [S], total: &mut [S]) {
         let n = total.len();
-        assert!(n > 0 && du.len() == n && g.len() == u.len() && s.len() == u.len());
+        assert!(n > 0 && du.len() == n && g.len() == u.len());
         du.iter_mut().for_each(|d| *d = S::zero());
         total.iter_mut().for_each(|a| *a = S::zero());
         with_spike_kernel!(self.spike, k => {
             for t in (0..u.len() / n).rev() {
                 let span = t * n..(t + 1) * n;
-                back_slab(k, self.decay, &g[span.clone()], &u[span.clone()], &s[span], du);
+                back_slab(k, self.decay, &g[span.clone()], &u[span], du);
                 total.iter_mut().zip(&*du).for_each(|(a, &d)| *a += d);
             }
         });
@@ -212,7 +236,7 @@ impl<S: Scalar> LifCell<S> {
                 let mut sink = DriveGradSink::new(layout, steps, len, range);
                 for t in (0..steps).rev() {
                     let span = t * len + start..t * len + start + n;
-                    back_slab(k, decay, grad.slab(t, len, start, n), &tape.u[span.clone()], &tape.s[span], &mut du);
+                    back_slab(k, decay, grad.slab(t, len, start, n), &tape.u[span], &mut du);
                     // SAFETY: each chunk owns its unit range of the output.
                     unsafe { sink.push(t, &du, &out) };
                 }

@@ -26,8 +26,8 @@ pub struct SLif2HhCell<S> {
     pub spike: SpikeFn<S>,
 }
 
-/// What the backward pass of [`SLif2HhCell`] needs: `u` and `s` of the four compartments,
-/// each `T × len`, compartment-major.
+/// A forward pass's `u` and `s` of the four compartments, each `T × len`, compartment-major
+/// (the backward pass reads `u` only and recomputes `s`).
 #[derive(Clone, Debug, Default)]
 pub struct SLif2HhTape<S> {
     /// Number of steps T.
@@ -81,7 +81,27 @@ impl<S: Scalar> SLif2HhCell<S> {
         tape.len = len;
         tape.u.resize(4 * steps * len, S::zero());
         tape.s.resize(4 * steps * len, S::zero());
-        self.run(drives, mix, steps, len, Some(tape), rate);
+        let (u, s) = (SharedMut::new(&mut tape.u), SharedMut::new(&mut tape.s));
+        self.run(drives, mix, steps, len, Some(u), Some(s), rate);
+    }
+
+    /// [`Self::forward`] recording the potentials only (`tape.s` is left empty): all the
+    /// backward pass reads. The same arithmetic, so the same rates and potentials.
+    pub fn forward_potentials(
+        &self,
+        drives: [Drive<'_, S>; 3],
+        mix: &[S],
+        steps: usize,
+        len: usize,
+        tape: &mut SLif2HhTape<S>,
+        rate: Option<RateOut<'_, S>>,
+    ) {
+        tape.steps = steps;
+        tape.len = len;
+        tape.u.resize(4 * steps * len, S::zero());
+        tape.s.clear();
+        let u = SharedMut::new(&mut tape.u);
+        self.run(drives, mix, steps, len, Some(u), None, rate);
     }
 
     /// [`Self::forward`] without a tape, for passes that need no gradient: each chunk keeps
@@ -95,16 +115,20 @@ impl<S: Scalar> SLif2HhCell<S> {
         len: usize,
         rate: RateOut<'_, S>,
     ) {
-        self.run(drives, mix, steps, len, None, Some(rate));
+        self.run(drives, mix, steps, len, None, None, Some(rate));
     }
 
+    /// The forward pass into `4 × T × len` tapes of `u` and `s` where given; a chunk keeps
+    /// the steps of an absent one in two local slots per compartment (t and t − 1).
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         drives: [Drive<'_, S>; 3],
         mix: &[S],
         steps: usize,
         len: usize,
-        tape: Option<&mut SLif2HhTape<S>>,
+        u_tape: Option<SharedMut<S>>,
+        s_tape: Option<SharedMut<S>>,
         rate: Option<RateOut<'_, S>>,
     ) {
         drives.iter().for_each(|d| d.check(steps, len));
@@ -117,7 +141,6 @@ impl<S: Scalar> SLif2HhCell<S> {
             }
             None => (None, 1),
         };
-        let tape = tape.map(|t| (SharedMut::new(&mut t.u), SharedMut::new(&mut t.s)));
         let inv_t = S::one() / S::c(steps as f64);
         let decay = self.decay;
         let slab = steps * len;
@@ -128,26 +151,29 @@ impl<S: Scalar> SLif2HhCell<S> {
                 let rest = vec![S::zero(); cnt];
                 let mut count: [Vec<S>; 4] = std::array::from_fn(|_| vec![S::zero(); cnt]);
                 let mut into_4 = vec![S::zero(); cnt];
-                // Without a tape, steps t and t − 1 alternate between two local slots per
-                // compartment.
-                let mut local = if tape.is_none() { (vec![S::zero(); 8 * cnt], vec![S::zero(); 8 * cnt]) } else { (Vec::new(), Vec::new()) };
-                let at: &dyn Fn(usize, usize) -> usize = match tape {
-                    Some(_) => &|c, t| c * slab + t * len + start,
-                    None => &|c, t| (2 * c + t % 2) * cnt,
+                let mut local_u = if u_tape.is_none() { vec![S::zero(); 8 * cnt] } else { Vec::new() };
+                let mut local_s = if s_tape.is_none() { vec![S::zero(); 8 * cnt] } else { Vec::new() };
+                let on_tape = |c: usize, t: usize| c * slab + t * len + start;
+                let in_slots = |c: usize, t: usize| (2 * c + t % 2) * cnt;
+                let (u_out, at_u): (SharedMut<S>, &dyn Fn(usize, usize) -> usize) = match &u_tape {
+                    Some(u) => (*u, &on_tape),
+                    None => (SharedMut::new(&mut local_u), &in_slots),
                 };
-                let (u_out, s_out) = tape.unwrap_or_else(|| (SharedMut::new(&mut local.0), SharedMut::new(&mut local.1)));
+                let (s_out, at_s): (SharedMut<S>, &dyn Fn(usize, usize) -> usize) = match &s_tape {
+                    Some(s) => (*s, &on_tape),
+                    None => (SharedMut::new(&mut local_s), &in_slots),
+                };
                 for t in 0..steps {
                     into_4.iter_mut().for_each(|x| *x = mix[3]);
                     for (c, count) in count.iter_mut().enumerate() {
-                        let at = |t: usize| at(c, t);
                         // SAFETY: each chunk owns its unit range in every buffer; step t−1's
                         // and step t's slices are disjoint, and the former is only read.
                         let (u_prev, s_prev): (&[S], &[S]) = if t == 0 {
                             (&rest, &rest)
                         } else {
-                            unsafe { (u_out.slice(at(t - 1), cnt), s_out.slice(at(t - 1), cnt)) }
+                            unsafe { (u_out.slice(at_u(c, t - 1), cnt), s_out.slice(at_s(c, t - 1), cnt)) }
                         };
-                        let (u, s) = unsafe { (u_out.slice(at(t), cnt), s_out.slice(at(t), cnt)) };
+                        let (u, s) = unsafe { (u_out.slice(at_u(c, t), cnt), s_out.slice(at_s(c, t), cnt)) };
                         let drive = if c < 3 { drives[c].slab(t, len, start, cnt) } else { &into_4[..] };
                         step_slab(k, decay, drive, u_prev, s_prev, u, s, count);
                         if c < 3 {
@@ -247,21 +273,23 @@ impl<S: Scalar> SLif2HhCell<S> {
                     });
                     // Compartment 4 first: its adjoint feeds the other three at the same t.
                     {
-                        let (u4, s4) = (&tape.u[span(3)], &tape.s[span(3)]);
-                        for (((d, &g), &u), &s) in du[3].iter_mut().zip(g_t[3]).zip(u4).zip(s4) {
+                        // The spikes are recomputed from the potentials (the forward pass's
+                        // very function of the very values), not read from the tape.
+                        let u4 = &tape.u[span(3)];
+                        for ((d, &g), &u) in du[3].iter_mut().zip(g_t[3]).zip(u4) {
                             let gs = g - decay * u * *d;
-                            *d = gs * k.grad(u) + decay * (S::one() - s) * *d;
+                            *d = gs * k.grad(u) + decay * (S::one() - k.value(u)) * *d;
                         }
                         gmix[3] += lane_sum(&du[3]);
                     }
                     let [d1, d2, d3, d4] = &mut du;
                     for (c, dc) in [d1, d2, d3].into_iter().enumerate() {
-                        let (uc, sc) = (&tape.u[span(c)], &tape.s[span(c)]);
+                        let uc = &tape.u[span(c)];
                         let a = mix[c];
                         gmix[c] += lane_dot(d4, uc);
-                        for ((((d, &g), &u), &s), &d4) in dc.iter_mut().zip(g_t[c]).zip(uc).zip(sc).zip(d4.iter()) {
+                        for (((d, &g), &u), &d4) in dc.iter_mut().zip(g_t[c]).zip(uc).zip(d4.iter()) {
                             let gs = g - decay * u * *d;
-                            *d = gs * k.grad(u) + decay * (S::one() - s) * *d + a * d4;
+                            *d = gs * k.grad(u) + decay * (S::one() - k.value(u)) * *d + a * d4;
                         }
                         // SAFETY: each chunk owns its unit range of every output.
                         unsafe { sinks[c].push(t, dc, &outs[c]) };

@@ -87,15 +87,16 @@ impl<S: Scalar> Layer1<'_, S> {
     fn back(&self, first: usize, band: &mut Band<S>) {
         let n = band.work.len();
         band.total.resize(n, S::zero());
+        // (The LIF backward pass recomputes the spikes from the potentials.)
         let Band {
             state,
-            spikes,
             grad,
             work,
             total,
+            ..
         } = band;
         match self {
-            Layer1::Lif(cell) => cell.backward_local(grad, state, spikes, work, total),
+            Layer1::Lif(cell) => cell.backward_local(grad, state, work, total),
             Layer1::Hh(cell, table) => cell.backward_local(table, first, grad, state, work, total),
         }
     }
