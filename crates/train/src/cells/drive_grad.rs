@@ -38,6 +38,18 @@ impl DriveGradLayout {
         }
     }
 
+    /// Checks that a drive-gradient buffer of `got` values fits this layout.
+    ///
+    /// # Panics
+    /// If it does not (a caller bug).
+    pub(crate) fn check(self, got: usize, steps: usize, len: usize) {
+        assert_eq!(
+            got,
+            self.buffer_len(steps, len),
+            "drive-gradient buffer has the wrong length"
+        );
+    }
+
     /// Values of a buffer in this layout.
     pub fn buffer_len(self, steps: usize, len: usize) -> usize {
         match self {

@@ -425,11 +425,7 @@ impl<S: Scalar> HhCell<S> {
         grad_drive: &mut [S],
     ) {
         let (steps, len) = (tape.steps, tape.len);
-        assert_eq!(
-            grad_drive.len(),
-            layout.buffer_len(steps, len),
-            "drive-gradient buffer has the wrong length"
-        );
+        layout.check(grad_drive.len(), steps, len);
         let out = SharedMut::new(grad_drive);
         let k = self.dt / self.capacitance;
         let g_leak = self.conductances[2];

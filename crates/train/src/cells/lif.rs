@@ -84,12 +84,7 @@ impl<S: Scalar> LifCell<S> {
         tape: &mut LifTape<S>,
         rate: &mut [S],
     ) {
-        tape.steps = steps;
-        tape.len = len;
-        tape.u.resize(steps * len, S::zero());
-        tape.s.resize(steps * len, S::zero());
-        let (u, s) = (SharedMut::new(&mut tape.u), SharedMut::new(&mut tape.s));
-        self.run(drive, steps, len, Some(u), Some(s), rate);
+        self.forward_taped(drive, steps, len, tape, rate, true);
     }
 
     /// [`Self::forward`] recording the potentials only (`tape.s` is left empty): all the
@@ -103,12 +98,26 @@ impl<S: Scalar> LifCell<S> {
         tape: &mut LifTape<S>,
         rate: &mut [S],
     ) {
+        self.forward_taped(drive, steps, len, tape, rate, false);
+    }
+
+    fn forward_taped(
+        &self,
+        drive: Drive<'_, S>,
+        steps: usize,
+        len: usize,
+        tape: &mut LifTape<S>,
+        rate: &mut [S],
+        spikes: bool,
+    ) {
         tape.steps = steps;
         tape.len = len;
         tape.u.resize(steps * len, S::zero());
-        tape.s.clear();
+        tape.s
+            .resize(if spikes { steps * len } else { 0 }, S::zero());
         let u = SharedMut::new(&mut tape.u);
-        self.run(drive, steps, len, Some(u), None, rate);
+        let s = spikes.then(|| SharedMut::new(&mut tape.s));
+        self.run(drive, steps, len, Some(u), s, rate);
     }
 
     /// [`Self::forward`] without a tape, for passes that need no gradient: each chunk keeps
@@ -222,11 +231,7 @@ impl<S: Scalar> LifCell<S> {
         grad_drive: &mut [S],
     ) {
         let (steps, len) = (tape.steps, tape.len);
-        assert_eq!(
-            grad_drive.len(),
-            layout.buffer_len(steps, len),
-            "drive-gradient buffer has the wrong length"
-        );
+        layout.check(grad_drive.len(), steps, len);
         let out = SharedMut::new(grad_drive);
         let decay = self.decay;
         with_spike_kernel!(self.spike, k => {

@@ -77,12 +77,7 @@ impl<S: Scalar> SLif2HhCell<S> {
         tape: &mut SLif2HhTape<S>,
         rate: Option<RateOut<'_, S>>,
     ) {
-        tape.steps = steps;
-        tape.len = len;
-        tape.u.resize(4 * steps * len, S::zero());
-        tape.s.resize(4 * steps * len, S::zero());
-        let (u, s) = (SharedMut::new(&mut tape.u), SharedMut::new(&mut tape.s));
-        self.run(drives, mix, steps, len, Some(u), Some(s), rate);
+        self.forward_taped(drives, mix, steps, len, tape, rate, true);
     }
 
     /// [`Self::forward`] recording the potentials only (`tape.s` is left empty): all the
@@ -96,12 +91,28 @@ impl<S: Scalar> SLif2HhCell<S> {
         tape: &mut SLif2HhTape<S>,
         rate: Option<RateOut<'_, S>>,
     ) {
+        self.forward_taped(drives, mix, steps, len, tape, rate, false);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn forward_taped(
+        &self,
+        drives: [Drive<'_, S>; 3],
+        mix: &[S],
+        steps: usize,
+        len: usize,
+        tape: &mut SLif2HhTape<S>,
+        rate: Option<RateOut<'_, S>>,
+        spikes: bool,
+    ) {
         tape.steps = steps;
         tape.len = len;
         tape.u.resize(4 * steps * len, S::zero());
-        tape.s.clear();
+        tape.s
+            .resize(if spikes { 4 * steps * len } else { 0 }, S::zero());
         let u = SharedMut::new(&mut tape.u);
-        self.run(drives, mix, steps, len, Some(u), None, rate);
+        let s = spikes.then(|| SharedMut::new(&mut tape.s));
+        self.run(drives, mix, steps, len, Some(u), s, rate);
     }
 
     /// [`Self::forward`] without a tape, for passes that need no gradient: each chunk keeps
@@ -232,16 +243,10 @@ impl<S: Scalar> SLif2HhCell<S> {
             );
         }
         let inv_t = S::one() / S::c(steps as f64);
-        let mut c = 0;
-        let outs = grad_drives.map(|g| {
-            assert_eq!(
-                g.len(),
-                layouts[c].buffer_len(steps, len),
-                "drive-gradient buffer has the wrong length"
-            );
-            c += 1;
-            SharedMut::new(g)
-        });
+        for (g, layout) in grad_drives.iter().zip(layouts) {
+            layout.check(g.len(), steps, len);
+        }
+        let outs = grad_drives.map(|g| SharedMut::new(g));
         let decay = self.decay;
         let slab = steps * len;
         let parts = with_spike_kernel!(self.spike, k => {
