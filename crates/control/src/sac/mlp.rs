@@ -187,16 +187,6 @@ impl<S: Scalar> Mlp<S> {
             .flat_map(|l| l.params_mut())
             .collect()
     }
-
-    /// Polyak averaging `θ ← (1 − τ)·θ + τ·θ_src` (τ = 1 copies).
-    pub fn soft_update_from(&mut self, src: &Mlp<S>, tau: f64) {
-        let (tau, keep) = (S::c(tau), S::c(1.0 - tau));
-        for (dst, src) in self.params_mut().into_iter().zip(src.params()) {
-            for (d, &s) in dst.value.iter_mut().zip(&src.value) {
-                *d = keep * *d + tau * s;
-            }
-        }
-    }
 }
 
 /// ReLU's gradient: zeroes the gradient wherever the activation was not positive. `g` holds
